@@ -1,0 +1,372 @@
+/* spawn(spec): fork + exec with a fixed recipe. Everything the child needs is
+ * prepared before fork; between fork and exec the child makes only
+ * async-signal-safe calls. A failing step is written to a close-on-exec pipe
+ * as {stage, errno}, so the parent learns synchronously whether exec happened. */
+#include "steward.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum stage {
+  STAGE_SIGNALS = 1,
+  STAGE_PDEATHSIG,
+  STAGE_SETSID,
+  STAGE_SETPGID,
+  STAGE_CGROUP,
+  STAGE_RLIMIT,
+  STAGE_SETGROUPS,
+  STAGE_SETGID,
+  STAGE_SETUID,
+  STAGE_CHDIR,
+  STAGE_DUP,
+  STAGE_EXECVE,
+};
+
+static const char *stage_name(int stage) {
+  switch (stage) {
+    case STAGE_SIGNALS: return "signals";
+    case STAGE_PDEATHSIG: return "pdeathsig";
+    case STAGE_SETSID: return "setsid";
+    case STAGE_SETPGID: return "setpgid";
+    case STAGE_CGROUP: return "cgroup";
+    case STAGE_RLIMIT: return "rlimit";
+    case STAGE_SETGROUPS: return "setgroups";
+    case STAGE_SETGID: return "setgid";
+    case STAGE_SETUID: return "setuid";
+    case STAGE_CHDIR: return "chdir";
+    case STAGE_DUP: return "dup";
+    case STAGE_EXECVE: return "execve";
+    default: return "spawn";
+  }
+}
+
+struct limit {
+  int resource;
+  struct rlimit value;
+};
+
+struct plan {
+  char *file;
+  char **argv;
+  char **envp;        /* owned strings, with room for the PID placeholders */
+  char *listen_pid;   /* points into envp: "LISTEN_PID=" + room for digits */
+  char *watchdog_pid; /* likewise */
+  char *cwd;
+  char *cgroup_procs; /* "<dir>/cgroup.procs" */
+  int *fds;
+  size_t nfds;
+  bool new_session, new_pgroup;
+  bool set_uid, set_gid, set_groups, set_umask;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t ngroups;
+  mode_t umask;
+  struct limit *limits;
+  size_t nlimits;
+  int pdeathsig;
+};
+
+struct report {
+  int stage;
+  int err;
+};
+
+#define PID_PLACEHOLDER_DIGITS 12
+
+static void free_plan(struct plan *p) {
+  free(p->file);
+  free_string_array(p->argv);
+  free_string_array(p->envp);
+  free(p->cwd);
+  free(p->cgroup_procs);
+  free(p->fds);
+  free(p->groups);
+  free(p->limits);
+}
+
+static _Noreturn void child_fail(int errfd, int stage) {
+  struct report r = {stage, errno};
+  ssize_t ignored = write(errfd, &r, sizeof r);
+  (void)ignored;
+  _exit(127);
+}
+
+/* Writes the decimal PID after the '=' of a placeholder entry. */
+static void fill_pid(char *entry, pid_t pid) {
+  char digits[PID_PLACEHOLDER_DIGITS];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + pid % 10);
+    pid /= 10;
+  } while (pid > 0 && n < PID_PLACEHOLDER_DIGITS - 1);
+  char *out = strchr(entry, '=') + 1;
+  while (n > 0) *out++ = digits[--n];
+  *out = '\0';
+}
+
+static _Noreturn void run_child(struct plan *p, int errfd, pid_t parent) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &dfl, NULL); /* fails harmlessly for the signals libc reserves */
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) child_fail(errfd, STAGE_SIGNALS);
+
+  if (p->pdeathsig > 0) {
+    if (prctl(PR_SET_PDEATHSIG, p->pdeathsig) < 0) child_fail(errfd, STAGE_PDEATHSIG);
+    if (getppid() != parent) raise(p->pdeathsig); /* the parent died before prctl */
+  }
+  if (p->new_session && setsid() < 0) child_fail(errfd, STAGE_SETSID);
+  if (p->new_pgroup && setpgid(0, 0) < 0) child_fail(errfd, STAGE_SETPGID);
+
+  if (p->cgroup_procs) {
+    int fd = open(p->cgroup_procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) child_fail(errfd, STAGE_CGROUP);
+    if (write(fd, "0", 1) != 1) child_fail(errfd, STAGE_CGROUP); /* "0" means the writer */
+    close(fd);
+  }
+  for (size_t i = 0; i < p->nlimits; i++)
+    if (setrlimit(p->limits[i].resource, &p->limits[i].value) < 0) child_fail(errfd, STAGE_RLIMIT);
+  if (p->set_groups && setgroups(p->ngroups, p->groups) < 0) child_fail(errfd, STAGE_SETGROUPS);
+  if (p->set_gid && setresgid(p->gid, p->gid, p->gid) < 0) child_fail(errfd, STAGE_SETGID);
+  if (p->set_uid && setresuid(p->uid, p->uid, p->uid) < 0) child_fail(errfd, STAGE_SETUID);
+  if (p->set_umask) umask(p->umask);
+  if (p->cwd && chdir(p->cwd) < 0) child_fail(errfd, STAGE_CHDIR);
+
+  /* fd layout: first lift every source and the report pipe above the target
+   * range, so that no dup2 overwrites a source still to be placed. */
+  int top = (int)p->nfds;
+  int moved = fcntl(errfd, F_DUPFD_CLOEXEC, top);
+  if (moved < 0) child_fail(errfd, STAGE_DUP);
+  errfd = moved;
+  int lifted[p->nfds > 0 ? p->nfds : 1];
+  for (size_t i = 0; i < p->nfds; i++) {
+    lifted[i] = -1;
+    if (p->fds[i] < 0) continue;
+    lifted[i] = fcntl(p->fds[i], F_DUPFD_CLOEXEC, top);
+    if (lifted[i] < 0) child_fail(errfd, STAGE_DUP);
+  }
+  for (size_t i = 0; i < p->nfds; i++) {
+    if (lifted[i] < 0) {
+      close((int)i);
+    } else if (dup2(lifted[i], (int)i) < 0) { /* dup2 clears FD_CLOEXEC on the copy */
+      child_fail(errfd, STAGE_DUP);
+    }
+  }
+  /* Everything above the layout goes, except the report pipe (close-on-exec). */
+  if (errfd > top && syscall(SYS_close_range, (unsigned)top, (unsigned)errfd - 1, 0) < 0) {
+    for (int fd = top; fd < errfd; fd++) close(fd);
+  }
+  if (syscall(SYS_close_range, (unsigned)errfd + 1, ~0U, 0) < 0) {
+    long max = sysconf(_SC_OPEN_MAX);
+    for (int fd = errfd + 1; fd < max; fd++) close(fd);
+  }
+
+  pid_t self = getpid();
+  if (p->listen_pid) fill_pid(p->listen_pid, self);
+  if (p->watchdog_pid) fill_pid(p->watchdog_pid, self);
+  execve(p->file, p->argv, p->envp);
+  child_fail(errfd, STAGE_EXECVE);
+}
+
+/* Appends "NAME=" plus room for a PID to the environment vector. */
+static char *add_pid_placeholder(char ***envp, size_t *count, const char *name) {
+  char **grown = realloc(*envp, sizeof(char *) * (*count + 2));
+  if (!grown) return NULL;
+  *envp = grown;
+  size_t len = strlen(name);
+  char *entry = calloc(len + 1 + PID_PLACEHOLDER_DIGITS + 1, 1);
+  if (!entry) return NULL;
+  memcpy(entry, name, len);
+  entry[len] = '=';
+  grown[(*count)++] = entry;
+  grown[*count] = NULL;
+  return entry;
+}
+
+static bool read_limits(napi_env env, napi_value arr, struct plan *p) {
+  uint32_t n;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) return throw_type(env, "rlimits must be an array"), false;
+  p->limits = calloc(n ? n : 1, sizeof *p->limits);
+  p->nlimits = n;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item, v;
+    bool present;
+    int64_t soft, hard;
+    napi_get_element(env, arr, i, &item);
+    if (!get_prop(env, item, "resource", &v, &present) || !get_int(env, v, "rlimit.resource", &p->limits[i].resource))
+      return false;
+    if (!get_prop(env, item, "soft", &v, &present) || !get_int64(env, v, "rlimit.soft", &soft)) return false;
+    if (!get_prop(env, item, "hard", &v, &present) || !get_int64(env, v, "rlimit.hard", &hard)) return false;
+    p->limits[i].value.rlim_cur = soft < 0 ? RLIM_INFINITY : (rlim_t)soft;
+    p->limits[i].value.rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard;
+  }
+  return true;
+}
+
+static bool read_plan(napi_env env, napi_value spec, struct plan *p) {
+  napi_value v;
+  bool present;
+  size_t env_count = 0;
+
+  if (!get_prop(env, spec, "file", &v, &present) || !(p->file = get_string(env, v, "file", NULL))) return false;
+  if (p->file[0] != '/') return throw_type(env, "file must be an absolute path"), false;
+  if (!get_prop(env, spec, "argv", &v, &present) || !(p->argv = get_string_array(env, v, "argv", NULL))) return false;
+  if (!get_prop(env, spec, "env", &v, &present) || !(p->envp = get_string_array(env, v, "env", &env_count)))
+    return false;
+  if (!get_prop(env, spec, "fds", &v, &present)) return false;
+  if (present && !get_int_array(env, v, "fds", &p->fds, &p->nfds)) return false;
+
+  if (!get_prop(env, spec, "cwd", &v, &present)) return false;
+  if (present && !(p->cwd = get_string(env, v, "cwd", NULL))) return false;
+  if (!get_prop(env, spec, "cgroup", &v, &present)) return false;
+  if (present) {
+    char *dir = get_string(env, v, "cgroup", NULL);
+    if (!dir) return false;
+    size_t len = strlen(dir) + sizeof "/cgroup.procs";
+    p->cgroup_procs = malloc(len);
+    snprintf(p->cgroup_procs, len, "%s/cgroup.procs", dir);
+    free(dir);
+  }
+
+  if (!get_prop(env, spec, "newSession", &v, &present)) return false;
+  if (present && !get_bool(env, v, "newSession", &p->new_session)) return false;
+  if (!get_prop(env, spec, "newProcessGroup", &v, &present)) return false;
+  if (present && !get_bool(env, v, "newProcessGroup", &p->new_pgroup)) return false;
+
+  uint32_t n;
+  if (!get_prop(env, spec, "uid", &v, &present)) return false;
+  if (present) {
+    if (!get_uint32(env, v, "uid", &n)) return false;
+    p->set_uid = true, p->uid = n;
+  }
+  if (!get_prop(env, spec, "gid", &v, &present)) return false;
+  if (present) {
+    if (!get_uint32(env, v, "gid", &n)) return false;
+    p->set_gid = true, p->gid = n;
+  }
+  if (!get_prop(env, spec, "groups", &v, &present)) return false;
+  if (present) {
+    bool is_array = false;
+    napi_is_array(env, v, &is_array);
+    if (!is_array) return throw_type(env, "groups must be an array of group IDs"), false;
+    uint32_t count;
+    napi_get_array_length(env, v, &count);
+    p->groups = calloc(count ? count : 1, sizeof(gid_t));
+    p->ngroups = count;
+    for (uint32_t i = 0; i < count; i++) {
+      napi_value item;
+      napi_get_element(env, v, i, &item);
+      if (!get_uint32(env, item, "groups", &n)) return false;
+      p->groups[i] = (gid_t)n;
+    }
+    p->set_groups = true;
+  }
+  if (!get_prop(env, spec, "umask", &v, &present)) return false;
+  if (present) {
+    if (!get_uint32(env, v, "umask", &n)) return false;
+    p->set_umask = true, p->umask = (mode_t)(n & 0777);
+  }
+  if (!get_prop(env, spec, "pdeathsig", &v, &present)) return false;
+  if (present && !get_int(env, v, "pdeathsig", &p->pdeathsig)) return false;
+  if (!get_prop(env, spec, "rlimits", &v, &present)) return false;
+  if (present && !read_limits(env, v, p)) return false;
+
+  bool flag = false;
+  if (!get_prop(env, spec, "setListenPid", &v, &present)) return false;
+  if (present && get_bool(env, v, "setListenPid", &flag) && flag)
+    p->listen_pid = add_pid_placeholder(&p->envp, &env_count, "LISTEN_PID");
+  flag = false;
+  if (!get_prop(env, spec, "setWatchdogPid", &v, &present)) return false;
+  if (present && get_bool(env, v, "setWatchdogPid", &flag) && flag)
+    p->watchdog_pid = add_pid_placeholder(&p->envp, &env_count, "WATCHDOG_PID");
+  return true;
+}
+
+static napi_value spawn_error(napi_env env, struct report r) {
+  const char *stage = stage_name(r.stage);
+  throw_errno(env, stage, r.err);
+  napi_value error;
+  napi_get_and_clear_last_exception(env, &error);
+  set_named(env, error, "stage", make_string(env, stage));
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!arg_count(env, info, 1, argv, NULL)) return NULL;
+  struct plan p;
+  memset(&p, 0, sizeof p);
+  if (!read_plan(env, argv[0], &p)) {
+    free_plan(&p);
+    return NULL;
+  }
+
+  int report_pipe[2];
+  if (pipe2(report_pipe, O_CLOEXEC) < 0) {
+    free_plan(&p);
+    return throw_errno(env, "pipe2", errno);
+  }
+  /* Block every signal across fork so that no handler of ours runs in the child
+   * before it has reset the dispositions. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(report_pipe[0]);
+    run_child(&p, report_pipe[1], parent);
+  }
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  close(report_pipe[1]);
+  if (pid < 0) {
+    close(report_pipe[0]);
+    free_plan(&p);
+    return throw_errno(env, "fork", fork_errno);
+  }
+  /* Nothing else reaps on this thread before we return, so the PID is still ours. */
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+  struct report r = {0, 0};
+  ssize_t got;
+  do got = read(report_pipe[0], &r, sizeof r);
+  while (got < 0 && errno == EINTR);
+  close(report_pipe[0]);
+  free_plan(&p);
+
+  if (got == (ssize_t)sizeof r) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (pidfd >= 0) close(pidfd);
+    return spawn_error(env, r);
+  }
+  napi_value result;
+  napi_create_object(env, &result);
+  set_named(env, result, "pid", make_int(env, pid));
+  set_named(env, result, "pidfd", make_int(env, pidfd));
+  return result;
+}
+
+void register_spawn(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "spawn", js_spawn);
+}
