@@ -40,7 +40,7 @@ export function memfd(name: string): number {
   return native.memfdCreate(name);
 }
 
-/** The fds this process has open now. */
+/** The fds this process has open now, in ascending order. */
 export function openFds(): number[] {
   // readdir itself holds one fd on the directory while listing; drop the one that no longer exists.
   return readdirSync("/proc/self/fd")
@@ -52,7 +52,8 @@ export function openFds(): number[] {
       } catch {
         return false;
       }
-    });
+    })
+    .sort((a, b) => a - b);
 }
 
 /** What /proc says an fd is, e.g. "socket:[123]", "pipe:[45]", "/dev/null", "anon_inode:[pidfd]". */

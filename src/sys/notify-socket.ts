@@ -1,4 +1,5 @@
 // The notify socket: datagrams with the sender's kernel credentials and fds.
+import { chmodSync } from "node:fs";
 import { native, type NativeHandle } from "./native.js";
 
 export interface NotifyDatagram {
@@ -24,6 +25,8 @@ export class NotifySocket {
     this.address = address;
     this.fd = native.notifyBind(address);
     try {
+      // Writable by every user: services may run as anyone, and only kernel credentials are trusted.
+      if (address.startsWith("/")) chmodSync(address, 0o666);
       this.#watch = native.notifyWatch(this.fd, onDatagrams);
     } catch (error) {
       native.close(this.fd);

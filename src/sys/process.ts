@@ -12,8 +12,8 @@ export function isChildSubreaper(): boolean {
 }
 
 /** The signal this process gets when its parent thread dies; 0 clears it. */
-export function setParentDeathSignal(signal: SignalLike | 0): void {
-  native.setParentDeathSignal(signal === 0 ? 0 : signalNumber(signal));
+export function setParentDeathSignal(signal: SignalLike): void {
+  native.setParentDeathSignal(signalNumber(signal));
 }
 
 export function parentDeathSignal(): number {
