@@ -99,3 +99,13 @@ test("reaper: reapNow drains synchronously", () => {
   const changes = reapNow();
   assert.deepEqual(changes, [{ pid, kind: "exited", code: 3 }]);
 });
+
+test("handles: unref'd reaper, watch set and notify socket let a process exit", async () => {
+  const { stdout, exit } = await processes.run({
+    file: process.execPath,
+    argv: ["node", fixture("unref-exit.mjs")],
+    env: testEnv(),
+  });
+  assert.equal(stdout, "unrefed\n");
+  assert.deepEqual(exit, { pid: exit.pid, kind: "exited", code: 0 });
+});

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { closeFd, createFifo, createSocket, inspectFd, memfd, pipe, socketPair } from "../../src/sys/index.js";
+import { isRoot } from "../helpers/repo.js";
 
 const dir = mkdtempSync(join(tmpdir(), "steward-sockets-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -144,4 +145,18 @@ test("sockets: inspecting pipes, memfds and connected pairs", () => {
     for (const fd of [p.readEnd, p.writeEnd, m, a, b]) closeFd(fd);
   }
   assert.throws(() => inspectFd(m), { code: "EBADF", syscall: "fstat" });
+});
+
+test("sockets: owner of a unix socket path and of a FIFO when root", { skip: !isRoot && "needs root" }, () => {
+  const path = join(dir, "owned.sock");
+  const fd = createSocket({ family: "unix", type: "stream", path, uid: 65534, gid: 65534 });
+  const fifoPath = join(dir, "owned.fifo");
+  const fifo = createFifo({ path: fifoPath, uid: 65534, gid: 65534 });
+  try {
+    assert.deepEqual([statSync(path).uid, statSync(path).gid], [65534, 65534]);
+    assert.deepEqual([statSync(fifoPath).uid, statSync(fifoPath).gid], [65534, 65534]);
+  } finally {
+    closeFd(fd);
+    closeFd(fifo);
+  }
 });
