@@ -297,7 +297,24 @@ static napi_value js_fd_inspect(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* peerCredentials(fd) -> {pid, uid, gid} of a connected unix socket's peer (SO_PEERCRED). */
+static napi_value js_peer_credentials(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int fd;
+  if (!arg_count(env, info, 1, argv, NULL) || !get_int(env, argv[0], "fd", &fd)) return NULL;
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return throw_errno(env, "getsockopt(SO_PEERCRED)", errno);
+  napi_value result;
+  napi_create_object(env, &result);
+  set_named(env, result, "pid", make_int(env, cred.pid));
+  set_named(env, result, "uid", make_int(env, cred.uid));
+  set_named(env, result, "gid", make_int(env, cred.gid));
+  return result;
+}
+
 void register_sockets(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "peerCredentials", js_peer_credentials);
   EXPORT_FN(env, exports, "socketCreate", js_socket_create);
   EXPORT_FN(env, exports, "fifoCreate", js_fifo_create);
   EXPORT_FN(env, exports, "fdInspect", js_fd_inspect);

@@ -97,6 +97,7 @@ export interface NativeAddon {
   socketCreate(spec: NativeSocketSpec): number;
   fifoCreate(path: string, mode: number, uid: number, gid: number): number;
   fdInspect(fd: number): NativeFdInspection;
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
 
   close(fd: number): void;
   dupCloexec(fd: number): number;

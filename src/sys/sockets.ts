@@ -51,3 +51,8 @@ export type FdInspection = NativeFdInspection;
 export function inspectFd(fd: number): FdInspection {
   return native.fdInspect(fd);
 }
+
+/** The kernel's record of who is at the other end of a connected unix socket. */
+export function peerCredentials(fd: number): { pid: number; uid: number; gid: number } {
+  return native.peerCredentials(fd);
+}

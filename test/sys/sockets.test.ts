@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { closeFd, createFifo, createSocket, inspectFd, memfd, pipe, socketPair } from "../../src/sys/index.js";
+import { closeFd, createFifo, createSocket, inspectFd, memfd, peerCredentials, pipe, socketPair } from "../../src/sys/index.js";
 import { isRoot } from "../helpers/repo.js";
 
 const dir = mkdtempSync(join(tmpdir(), "steward-sockets-"));
@@ -158,5 +158,22 @@ test("sockets: owner of a unix socket path and of a FIFO when root", { skip: !is
   } finally {
     closeFd(fd);
     closeFd(fifo);
+  }
+});
+
+test("sockets: the peer of a connected unix socket is known by its kernel credentials", () => {
+  const [a, b] = socketPair("stream");
+  try {
+    assert.deepEqual(peerCredentials(a), { pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.() });
+  } finally {
+    closeFd(a);
+    closeFd(b);
+  }
+  const p = pipe();
+  try {
+    assert.throws(() => peerCredentials(p.readEnd), { code: "ENOTSOCK" });
+  } finally {
+    closeFd(p.readEnd);
+    closeFd(p.writeEnd);
   }
 });
