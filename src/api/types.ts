@@ -24,7 +24,7 @@ export interface UnitStatus {
   tracking: "cgroup" | "tree";
   fdStore: { name: string; kind: string }[];
   listen: { kind: string; address: string }[] | null;
-  loadError: { file: string; line: number | null; key: string | null; message: string } | null;
+  loadError: { file: string | null; line: number | null; key: string | null; message: string } | null;
   /** The unit file changed since it was loaded (daemon-reload shows it until a restart). */
   needsRestart: boolean;
   fragmentPath: string | null;

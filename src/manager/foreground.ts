@@ -1,0 +1,53 @@
+// `steward up` in the foreground: run a manager until SIGTERM/SIGINT or
+// `steward shutdown`, start the units asked for, and tell an outer supervisor
+// (NOTIFY_SOCKET) when the initial start is done.
+import { notify } from "../client/notify.js";
+import { Manager } from "./manager.js";
+import { ManagerAlreadyRunning } from "./runtime-dir.js";
+
+export interface ForegroundOptions {
+  runtimeDir: string;
+  unitDirs: readonly string[];
+  /** Units to start; none: every unit with an [Install] section. */
+  units: readonly string[];
+}
+
+export async function runForeground(options: ForegroundOptions): Promise<number> {
+  if (options.unitDirs.length === 0) {
+    process.stderr.write("steward: no unit directory given (use --units DIR or STEWARD_UNITS)\n");
+    return 1;
+  }
+  const manager = new Manager({
+    runtimeDir: options.runtimeDir,
+    unitDirs: options.unitDirs,
+    echo: process.stdout.isTTY ? process.stdout : null,
+  });
+  try {
+    await manager.start();
+  } catch (error) {
+    if (error instanceof ManagerAlreadyRunning) {
+      process.stderr.write(`steward: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`steward: ${signal}: stopping every unit\n`);
+    manager.shutdown();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  const units = options.units.length > 0 ? options.units : manager.installedUnits();
+  process.stderr.write(`steward: manager ${process.pid} up, runtime directory ${options.runtimeDir}; starting ${units.join(", ") || "nothing"}\n`);
+  if (units.length > 0) {
+    const outcome = await manager.submit({ action: "start", units: [...units] });
+    if (!outcome.ok) process.stderr.write(`steward: start-up: ${outcome.message ?? "some units failed"}\n`);
+  }
+  // Tell a supervisor above us that the initial start jobs are done.
+  notify({ READY: 1, STATUS: `${manager.runners.size} units loaded` }, { unsetEnvironment: true });
+  await manager.stopped;
+  process.stderr.write("steward: every unit stopped; manager exiting\n");
+  process.off("SIGTERM", onSignal);
+  process.off("SIGINT", onSignal);
+  return 0;
+}

@@ -1,0 +1,322 @@
+// The running manager: owns the units, the job engine, the notify socket, the
+// reaper and the control API, and wires them together. Decisions are made by
+// the reducers in src/core/; this file turns their effects into actions.
+import { buildDependencyGraph, graphUnitOf } from "../core/dependency-graph.js";
+import { createJobEngine, stepJobs, type JobEffect, type JobEngineState, type JobEvent } from "../core/jobs.js";
+import type { ActiveState } from "../core/service-state.js";
+import { controlSocketPath } from "../api/paths.js";
+import { ApiServer, type ManagerControl } from "../api/server.js";
+import type { JobOutcome, JobRequest, ListEntry, LogLine, ManagerEvent, UnitStatus } from "../api/types.js";
+import {
+  closeFd, openPidfd, PidfdExitWatcher, Reaper, setChildSubreaper, type ChildChange,
+} from "../sys/index.js";
+import { monotonicUsec } from "./clock.js";
+import { defaultLogDirectory, LogRegistry, type EchoTarget, type UnitLogRecord } from "./logs/index.js";
+import { NotifyRouter } from "./notify-router.js";
+import { ProcessTable } from "./process-table.js";
+import { claimRuntimeDir, type RuntimeDirLock } from "./runtime-dir.js";
+import { ServiceRunner, type RunnerHost } from "./service-runner.js";
+import { unitStatus, listEntry } from "./unit-status.js";
+import { UnitRegistry } from "./unit-registry.js";
+
+export interface ManagerOptions {
+  runtimeDir: string;
+  unitDirs: readonly string[];
+  /** Echo service output here as `unit | line` (steward up on a terminal). */
+  echo?: EchoTarget | null;
+  /** Lines about the manager itself. */
+  say?: (message: string) => void;
+}
+
+interface PendingRequest {
+  resolve(outcome: JobOutcome): void;
+  noBlock: boolean;
+}
+
+export class Manager implements ManagerControl {
+  readonly options: ManagerOptions;
+  readonly processes = new ProcessTable();
+  readonly registry: UnitRegistry;
+  readonly runners = new Map<string, ServiceRunner>();
+  readonly #subscribers = new Set<(event: ManagerEvent) => void>();
+  readonly #pending = new Map<number, PendingRequest>();
+  readonly #exitWatches = new Map<number, { pid: number; onExit: () => void }>();
+  readonly #needsRestart = new Set<string>();
+  #jobs!: JobEngineState;
+  #lock: RuntimeDirLock | null = null;
+  #reaper: Reaper | null = null;
+  #exitWatcher: PidfdExitWatcher | null = null;
+  #notify: NotifyRouter | null = null;
+  #api: ApiServer | null = null;
+  #logs!: LogRegistry;
+  #stopLogFollow: (() => void) | null = null;
+  #stopped!: Promise<void>;
+  #resolveStopped!: () => void;
+  #shuttingDown = false;
+
+  constructor(options: ManagerOptions) {
+    this.options = options;
+    this.registry = new UnitRegistry(options.unitDirs);
+    this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+  }
+
+  /** Resolves once shutdown has stopped every unit and closed everything. */
+  get stopped(): Promise<void> {
+    return this.#stopped;
+  }
+
+  #say(message: string): void {
+    (this.options.say ?? ((m: string) => void process.stderr.write(`steward: ${m}\n`)))(message);
+  }
+
+  async start(): Promise<void> {
+    this.#lock = claimRuntimeDir(this.options.runtimeDir);
+    setChildSubreaper(true);
+    this.#reaper = new Reaper((changes) => this.#onChildChanges(changes));
+    this.#exitWatcher = new PidfdExitWatcher((pidfds) => this.#onPidfdsExited(pidfds));
+    this.#logs = new LogRegistry({ directory: defaultLogDirectory(this.options.runtimeDir), echo: this.options.echo ?? null });
+    this.#stopLogFollow = this.#logs.follow([], (record) => this.#publish({ kind: "log", line: toLogLine(record) }));
+    this.#notify = new NotifyRouter(this.options.runtimeDir, {
+      unitOf: (pid) => this.processes.unitOf(pid),
+      deliver: (unit, delivery) => this.runners.get(unit)?.notify(delivery.senderPid, delivery.message),
+      refuse: (unit, message) => (unit ? this.#logs.store(unit).appendManagerLine(message) : this.#say(message)),
+      warn: (unit, message) => this.#logs.store(unit).appendManagerLine(message),
+    });
+    for (const name of this.registry.loadAll()) this.#ensureRunner(name);
+    this.#jobs = createJobEngine(this.#graph());
+    for (const name of this.registry.names()) {
+      for (const w of this.registry.get(name).loaded.warnings) this.#say(`${w.file}:${w.line ?? "?"}: ${w.message}`);
+    }
+    this.#api = await ApiServer.listen(controlSocketPath(this.options.runtimeDir), this);
+  }
+
+  /** The units `steward up` starts when none is named: every unit with an [Install] section. */
+  installedUnits(): string[] {
+    return this.registry.names().filter((name) => this.registry.get(name).loaded.model?.install);
+  }
+
+  // --- ManagerControl ---------------------------------------------------------
+
+  status(names: readonly string[]): { units: UnitStatus[]; notFound: string[] } {
+    const wanted = names.length > 0 ? names : this.registry.names();
+    const units: UnitStatus[] = [];
+    const notFound: string[] = [];
+    for (const name of wanted) {
+      const registered = this.registry.get(name);
+      if (registered.loaded.load === "not-found" && !this.runners.has(name)) {
+        notFound.push(name);
+        continue;
+      }
+      units.push(unitStatus(registered.loaded, this.runners.get(name) ?? null, this.#logs.store(name), this.#needsRestart.has(name)));
+    }
+    return { units, notFound };
+  }
+
+  list(): ListEntry[] {
+    return this.registry.names().map((name) => listEntry(this.registry.get(name).loaded, this.runners.get(name) ?? null));
+  }
+
+  submit(request: JobRequest): Promise<JobOutcome> {
+    return new Promise((resolve) => {
+      const requestId = this.#jobs.nextRequestId;
+      this.#pending.set(requestId, { resolve, noBlock: request.noBlock === true });
+      for (const unit of request.units) if (!this.registry.has(unit)) this.#ensureRunner(unit);
+      this.#stepJobs({ kind: "request", type: request.action, units: request.units });
+    });
+  }
+
+  daemonReload(): Promise<{ ok: boolean; message: string | null }> {
+    const before = new Map(this.registry.names().map((name) => [name, this.registry.get(name).fingerprint]));
+    const names = this.registry.loadAll();
+    for (const name of names) {
+      const current = this.registry.get(name);
+      const runner = this.runners.get(name);
+      if (runner && before.get(name) !== current.fingerprint) {
+        if (current.loaded.model?.kind === "service") runner.replaceModel(current.loaded.model);
+        const active = runner.snapshot.state.kind;
+        if (active !== "dead" && active !== "failed") this.#needsRestart.add(name);
+      }
+      this.#ensureRunner(name);
+    }
+    this.#stepJobs({ kind: "units-reloaded", graph: this.#graph() });
+    return Promise.resolve({ ok: true, message: null });
+  }
+
+  shutdown(): void {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    this.#say("shutting down: stopping every unit");
+    const requestId = this.#jobs.nextRequestId;
+    this.#pending.set(requestId, { resolve: () => void this.#close(), noBlock: false });
+    this.#stepJobs({ kind: "shutdown" });
+  }
+
+  logs(units: readonly string[], lines: number): LogLine[] {
+    return this.#logs.tail(units, lines).map(toLogLine);
+  }
+
+  subscribe(onEvent: (event: ManagerEvent) => void): () => void {
+    this.#subscribers.add(onEvent);
+    return () => this.#subscribers.delete(onEvent);
+  }
+
+  #publish(event: ManagerEvent): void {
+    for (const subscriber of this.#subscribers) subscriber(event);
+  }
+
+  // --- units ------------------------------------------------------------------
+
+  #graph() {
+    return buildDependencyGraph(this.registry.names().map((name) => graphUnitOf(this.registry.get(name).loaded)));
+  }
+
+  #ensureRunner(name: string): ServiceRunner | null {
+    const existing = this.runners.get(name);
+    if (existing) return existing;
+    const model = this.registry.get(name).loaded.model;
+    if (model?.kind !== "service" || this.registry.get(name).loaded.load !== "loaded") return null;
+    const runner = new ServiceRunner(name, model, this.#runnerHost());
+    this.runners.set(name, runner);
+    return runner;
+  }
+
+  #runnerHost(): RunnerHost {
+    return {
+      processes: this.processes,
+      logs: this.#logs,
+      notifyAddress: this.#notify?.address ?? "",
+      managerEnv: process.env,
+      now: monotonicUsec,
+      watchExit: (pid, onExit) => this.#watchExit(pid, onExit),
+      stateChanged: (unit, _previous, current) => this.#unitChanged(unit, current),
+    };
+  }
+
+  #unitChanged(unit: string, active: ActiveState): void {
+    if (active === "activating") this.#needsRestart.delete(unit);
+    const runner = this.runners.get(unit);
+    this.#publish({ kind: "unit", unit: listEntry(this.registry.get(unit).loaded, runner ?? null) });
+    this.#stepJobs({ kind: "unit-changed", unit, active });
+  }
+
+  // --- jobs -------------------------------------------------------------------
+
+  #stepJobs(event: JobEvent): void {
+    const result = stepJobs(this.#jobs, event);
+    this.#jobs = result.state;
+    for (const effect of result.effects) this.#applyJobEffect(effect);
+  }
+
+  #applyJobEffect(effect: JobEffect): void {
+    switch (effect.kind) {
+      case "start-unit":
+      case "stop-unit":
+      case "restart-unit":
+      case "reload-unit":
+        return this.#unitAction(effect.kind, effect.unit);
+      case "request-accepted": {
+        const pending = this.#pending.get(effect.requestId);
+        if (pending?.noBlock) {
+          this.#pending.delete(effect.requestId);
+          pending.resolve({ ok: true, message: null, failedUnits: [] });
+        }
+        return;
+      }
+      case "request-finished": {
+        const pending = this.#pending.get(effect.requestId);
+        this.#pending.delete(effect.requestId);
+        pending?.resolve({ ok: effect.result === "done", message: effect.reason, failedUnits: [...effect.failedUnits] });
+        return;
+      }
+      case "job-finished":
+        return;
+      case "log":
+        if (effect.level === "debug") return;
+        if (effect.unit && this.registry.has(effect.unit)) this.#logs.store(effect.unit).appendManagerLine(effect.message);
+        else this.#say(effect.message);
+        return;
+    }
+  }
+
+  /** Defers to the next turn: a unit's state change feeds the engine, which must not re-enter itself. */
+  #unitAction(kind: "start-unit" | "stop-unit" | "restart-unit" | "reload-unit", unit: string): void {
+    queueMicrotask(() => {
+      const runner = this.runners.get(unit) ?? this.#ensureRunner(unit);
+      if (!runner) {
+        const loaded = this.registry.get(unit).loaded;
+        const reason = loaded.loadError ? `${unit}: ${loaded.loadError.message}` : `${unit} cannot be run by steward (load state ${loaded.load})`;
+        this.#stepJobs({ kind: "action-refused", unit, result: "failed", reason });
+        return;
+      }
+      if (kind === "reload-unit") {
+        const service = runner.model.service;
+        if (service.commands.ExecReload.length === 0 && service.type !== "notify-reload") {
+          this.#stepJobs({ kind: "action-refused", unit, result: "failed", reason: `${unit} has no ExecReload= and is not Type=notify-reload` });
+          return;
+        }
+      }
+      runner.request(kind === "start-unit" ? "start-requested" : kind === "reload-unit" ? "reload-requested" : "stop-requested");
+    });
+  }
+
+  // --- processes --------------------------------------------------------------
+
+  #onChildChanges(changes: ChildChange[]): void {
+    for (const change of changes) {
+      const owner = this.processes.registered(change.pid);
+      if (change.kind === "continued") continue;
+      const runner = owner ? this.runners.get(owner.unit) : undefined;
+      if (change.kind === "stopped") {
+        runner?.childStopped(change.pid, change.signal);
+        continue;
+      }
+      if (!owner || !runner) continue; // an orphan nobody claimed: reaped, nothing more to do
+      // What the ended process left behind (a daemon's real main process) is the unit's.
+      this.processes.adoptOrphans(owner.unit);
+      runner.childExited(
+        change.pid,
+        change.kind === "exited" ? { kind: "exited", code: change.code } : { kind: "killed", signal: change.signal, coreDumped: change.coreDumped },
+      );
+    }
+  }
+
+  #watchExit(pid: number, onExit: () => void): () => void {
+    const pidfd = openPidfd(pid);
+    this.#exitWatches.set(pidfd, { pid, onExit });
+    this.#exitWatcher?.add(pidfd);
+    return () => {
+      if (!this.#exitWatches.delete(pidfd)) return;
+      this.#exitWatcher?.remove(pidfd);
+      closeFd(pidfd);
+    };
+  }
+
+  #onPidfdsExited(pidfds: number[]): void {
+    for (const pidfd of pidfds) {
+      const watch = this.#exitWatches.get(pidfd);
+      if (!watch) continue;
+      this.#exitWatches.delete(pidfd);
+      closeFd(pidfd);
+      watch.onExit();
+    }
+  }
+
+  async #close(): Promise<void> {
+    await this.#api?.close();
+    this.#notify?.close();
+    this.#stopLogFollow?.();
+    for (const runner of this.runners.values()) runner.dispose();
+    for (const pidfd of this.#exitWatches.keys()) closeFd(pidfd);
+    this.#exitWatches.clear();
+    this.#exitWatcher?.close();
+    this.#reaper?.close();
+    await this.#logs.close();
+    this.#publish({ kind: "shutdown" });
+    this.#lock?.release();
+    this.#resolveStopped();
+  }
+}
+
+function toLogLine(record: UnitLogRecord): LogLine {
+  return { unit: record.unit, time: record.time, stream: record.stream, text: record.text };
+}

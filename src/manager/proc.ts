@@ -1,0 +1,57 @@
+// What /proc says about a process. Reads happen on demand (a stop, a guess, a
+// status), never on a timer.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+
+export interface ProcStat {
+  pid: number;
+  /** R, S, D, Z, T, ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** Clock ticks after boot: with the PID, it names one process for good. */
+  startTime: number;
+}
+
+export function readProcStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // The command name may hold spaces and parentheses: fields start after the last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return {
+    pid,
+    state: fields[0] ?? "?",
+    ppid: Number(fields[1]),
+    pgrp: Number(fields[2]),
+    session: Number(fields[3]),
+    startTime: Number(fields[19]),
+  };
+}
+
+export function processExists(pid: number): boolean {
+  const stat = readProcStat(pid);
+  return stat !== null && stat.state !== "Z" && stat.state !== "X";
+}
+
+/** The owner of /proc/PID: the process's effective UID. */
+export function processUid(pid: number): number | null {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return null;
+  }
+}
+
+export function allProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcStat(Number(entry));
+    if (stat) out.push(stat);
+  }
+  return out;
+}

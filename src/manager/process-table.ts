@@ -1,0 +1,119 @@
+// Which service each process belongs to, without cgroups: every process steward
+// spawns starts a session of its own, so a process belongs to the unit whose
+// session it is in, or whose known process it descends from, or that adopted it
+// (an orphan re-parented to us while that unit's process ended). DESIGN.md calls
+// this "tree" tracking; status shows it.
+import { allProcesses, readProcStat, type ProcStat } from "./proc.js";
+
+/** "adopted": an orphan attributed by timing alone; a PID file or MAINPID= naming it may move it. */
+export type ProcessRole = "main" | "control" | "member" | "adopted";
+
+interface Owner {
+  unit: string;
+  role: ProcessRole;
+  /** To tell this process from a later one with a recycled PID. */
+  startTime: number;
+}
+
+export class ProcessTable {
+  readonly #owners = new Map<number, Owner>();
+
+  register(pid: number, unit: string, role: ProcessRole): void {
+    const stat = readProcStat(pid);
+    this.#owners.set(pid, { unit, role, startTime: stat?.startTime ?? -1 });
+  }
+
+  setRole(pid: number, role: ProcessRole): void {
+    const owner = this.#owners.get(pid);
+    if (owner) owner.role = role;
+  }
+
+  forget(pid: number): void {
+    this.#owners.delete(pid);
+  }
+
+  forgetUnit(unit: string): void {
+    for (const [pid, owner] of this.#owners) if (owner.unit === unit) this.#owners.delete(pid);
+  }
+
+  /** The unit of a process we registered (alive or a zombie not yet reaped). */
+  registered(pid: number): { unit: string; role: ProcessRole } | null {
+    const owner = this.#owners.get(pid);
+    return owner ? { unit: owner.unit, role: owner.role } : null;
+  }
+
+  /** The unit a live process belongs to: registered, same session, or descended from one that is. */
+  unitOf(pid: number): string | null {
+    const direct = this.#valid(pid);
+    if (direct) return direct.unit;
+    let stat = readProcStat(pid);
+    for (let depth = 0; stat && depth < 64; depth++) {
+      const bySession = this.#valid(stat.session);
+      if (bySession) return bySession.unit;
+      if (stat.ppid <= 1 || stat.ppid === process.pid) return null;
+      const byParent = this.#valid(stat.ppid);
+      if (byParent) return byParent.unit;
+      stat = readProcStat(stat.ppid);
+    }
+    return null;
+  }
+
+  /** Every live process of a unit, from one scan of /proc. */
+  membersOf(unit: string, processes: ProcStat[] = allProcesses()): number[] {
+    const byPid = new Map(processes.map((p) => [p.pid, p]));
+    const cache = new Map<number, string | null>();
+    const owner = (p: ProcStat, depth: number): string | null => {
+      if (cache.has(p.pid)) return cache.get(p.pid) ?? null;
+      let found = this.#valid(p.pid, p)?.unit ?? this.#valid(p.session)?.unit ?? null;
+      if (!found && depth < 64 && p.ppid > 1 && p.ppid !== process.pid) {
+        const parent = byPid.get(p.ppid);
+        if (parent) found = owner(parent, depth + 1);
+      }
+      cache.set(p.pid, found);
+      return found;
+    };
+    return processes.filter((p) => p.state !== "Z" && p.state !== "X" && owner(p, 0) === unit).map((p) => p.pid);
+  }
+
+  /**
+   * Claims one process for a unit that names it (its PID file, or MAINPID=) when it
+   * is an orphan re-parented to the manager that no unit claims: a daemon whose
+   * parent exited after the unit's process did. Returns whether it is now the unit's.
+   */
+  claimOrphan(pid: number, unit: string): boolean {
+    const direct = this.#valid(pid);
+    if (direct?.role === "adopted" && direct.unit !== unit) {
+      this.register(pid, unit, "member");
+      return true;
+    }
+    const owner = this.unitOf(pid);
+    if (owner !== null) return owner === unit;
+    const stat = readProcStat(pid);
+    if (!stat || stat.ppid !== process.pid || stat.state === "Z") return false;
+    this.register(pid, unit, "member");
+    return true;
+  }
+
+  /**
+   * Orphans re-parented to the manager that no unit claims yet. Called when a
+   * unit's process ends: what it left behind is attributed to that unit.
+   */
+  adoptOrphans(unit: string): number[] {
+    const adopted: number[] = [];
+    for (const p of allProcesses()) {
+      if (p.ppid !== process.pid || p.state === "Z" || this.unitOf(p.pid)) continue;
+      this.register(p.pid, unit, "adopted");
+      adopted.push(p.pid);
+    }
+    return adopted;
+  }
+
+  #valid(pid: number, stat?: ProcStat): Owner | null {
+    const owner = this.#owners.get(pid);
+    if (!owner) return null;
+    const current = stat ?? readProcStat(pid);
+    // A recycled PID is not the process we registered.
+    if (current && owner.startTime >= 0 && current.startTime !== owner.startTime) return null;
+    return owner;
+  }
+}

@@ -1,0 +1,433 @@
+// One service's life in the running manager: holds the core reducer's state,
+// feeds it events, and carries out every effect it asks for. Nothing here
+// decides what a service does next; src/core/service.ts does.
+import { randomBytes } from "node:crypto";
+import { constants, openSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
+import { step } from "../core/service.js";
+import {
+  activeState, controlPidOf, initialServiceSnapshot, mainPidOf,
+  type ActiveState, type Effect, type PidFileOutcome, type ProcessRole, type ServiceEvent, type ServiceSnapshot,
+} from "../core/service-state.js";
+import type { ProcessEnd } from "../protocol/exit-status.js";
+import type { NotifyMessage } from "../protocol/notify-message.js";
+import {
+  closeFd, isSystemCallError, killPid, pipe, signalPidfd, spawn, SpawnError,
+} from "../sys/index.js";
+import type { ServiceUnitModel } from "../units/unit-model.js";
+import { lookupUser } from "./accounts.js";
+import { planExec } from "./exec-plan.js";
+import type { LogRegistry } from "./logs/index.js";
+import { processExists, processUid, readProcStat } from "./proc.js";
+import type { ProcessTable } from "./process-table.js";
+
+export interface RunnerHost {
+  readonly processes: ProcessTable;
+  readonly logs: LogRegistry;
+  readonly notifyAddress: string;
+  readonly managerEnv: Readonly<Record<string, string | undefined>>;
+  now(): number;
+  /** Watches a process that is not our child; calls back once when it has exited. */
+  watchExit(pid: number, onExit: () => void): () => void;
+  /** The active state changed (after the whole step). */
+  stateChanged(unit: string, previous: ActiveState, current: ActiveState): void;
+}
+
+/** What status shows beyond the reducer's state. */
+export interface RunnerFacts {
+  activeSince: number | null;
+}
+
+export class ServiceRunner {
+  readonly name: string;
+  #model: ServiceUnitModel;
+  #snapshot: ServiceSnapshot = initialServiceSnapshot();
+  readonly #host: RunnerHost;
+  readonly #queue: ServiceEvent[] = [];
+  #draining = false;
+  #timer: NodeJS.Timeout | null = null;
+  #pidfds = new Map<number, number>();
+  #pidFileWatch: FSWatcher | null = null;
+  #unwatchMain: (() => void) | null = null;
+  #membersWatch: (() => void)[] = [];
+  #invocationId = "";
+  #invocation = -1;
+  #devNull: number | null = null;
+  readonly facts: RunnerFacts = { activeSince: null };
+
+  constructor(name: string, model: ServiceUnitModel, host: RunnerHost) {
+    this.name = name;
+    this.#model = model;
+    this.#host = host;
+  }
+
+  get snapshot(): ServiceSnapshot {
+    return this.#snapshot;
+  }
+
+  get model(): ServiceUnitModel {
+    return this.#model;
+  }
+
+  /** A reloaded definition takes effect at the next start (daemon-reload restarts nothing). */
+  replaceModel(model: ServiceUnitModel): void {
+    this.#model = model;
+  }
+
+  get invocationId(): string {
+    return this.#invocationId;
+  }
+
+  dispatch(event: ServiceEvent): void {
+    this.#queue.push(event);
+    if (this.#draining) return; // an effect fed an event back: it runs after this step
+    this.#draining = true;
+    try {
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) this.#step(next);
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  request(kind: "start-requested" | "stop-requested" | "restart-requested" | "reload-requested"): void {
+    this.dispatch({ kind, now: this.#host.now() });
+  }
+
+  childExited(pid: number, end: ProcessEnd | null): void {
+    const pidFile = this.#model.service.pidFile;
+    const isMain = mainPidOf(this.#snapshot.state) === pid;
+    this.#forgetPidfd(pid);
+    this.dispatch({
+      kind: "child-exited",
+      pid,
+      end,
+      now: this.#host.now(),
+      // A forking daemon may hand over to a new main process (nginx's USR2 upgrade): the
+      // PID file then names it when the old one exits.
+      ...(isMain && pidFile ? { pidFile: this.#readPidFile(pidFile) } : {}),
+    });
+  }
+
+  childStopped(pid: number, signal: number): void {
+    this.dispatch({ kind: "child-stopped", pid, signal, now: this.#host.now() });
+  }
+
+  notify(senderPid: number, message: NotifyMessage): void {
+    const mainPidCheck = message.mainPid === null ? undefined : this.#checkMainPid(message.mainPid);
+    this.dispatch({ kind: "notify", senderPid, senderIsMember: true, message, now: this.#host.now(), ...(mainPidCheck ? { mainPidCheck } : {}) });
+  }
+
+  #step(event: ServiceEvent): void {
+    const before = activeState(this.#snapshot.state);
+    const result = step(this.#model, this.#snapshot, event);
+    this.#snapshot = { state: result.state, runtime: result.runtime };
+    if (result.runtime.invocation !== this.#invocation) {
+      this.#invocation = result.runtime.invocation;
+      this.#invocationId = randomBytes(16).toString("hex");
+    }
+    for (const effect of result.effects) this.#apply(effect);
+    const after = activeState(result.state);
+    if (after !== before) {
+      this.facts.activeSince = after === "active" ? this.#host.now() : this.facts.activeSince;
+      if (after === "inactive" || after === "failed") this.#wentDown();
+      this.#host.stateChanged(this.name, before, after);
+    }
+  }
+
+  #wentDown(): void {
+    this.facts.activeSince = null;
+    this.#stopWatchingMembers();
+    this.#unwatchMain?.();
+    this.#unwatchMain = null;
+    for (const pidfd of this.#pidfds.values()) closeFd(pidfd);
+    this.#pidfds.clear();
+    this.#host.processes.forgetUnit(this.name);
+  }
+
+  #apply(effect: Effect): void {
+    switch (effect.kind) {
+      case "spawn":
+        return this.#spawn(effect);
+      case "signal":
+        return this.#signal(effect.scope, effect.pid, effect.signal);
+      case "arm-timer":
+        return this.#armTimer(effect.at);
+      case "disarm-timer":
+        if (this.#timer) clearTimeout(this.#timer);
+        this.#timer = null;
+        return;
+      case "read-pid-file":
+        return this.dispatch({ kind: "pid-file-read", outcome: this.#readPidFile(effect.path), now: this.#host.now() });
+      case "watch-pid-file":
+        return this.#watchPidFile(effect.path);
+      case "unwatch-pid-file":
+        this.#pidFileWatch?.close();
+        this.#pidFileWatch = null;
+        return;
+      case "remove-pid-file":
+        rmSync(effect.path, { force: true });
+        return;
+      case "guess-main-pid":
+        return this.#guessMainPid();
+      case "watch-main-pid":
+        return this.#watchMainPid(effect.pid);
+      case "await-processes-gone":
+        return this.#awaitProcessesGone();
+      case "log":
+        if (effect.level !== "debug") this.#host.logs.store(this.name).appendManagerLine(effect.message);
+        return;
+    }
+  }
+
+  // --- processes -------------------------------------------------------------
+
+  #spawn(effect: Extract<Effect, { kind: "spawn" }>): void {
+    const { role } = effect;
+    const now = () => this.#host.now();
+    const command = this.#model.service.commands[effect.command][effect.index];
+    if (!command) {
+      this.dispatch({ kind: "spawn-failed", role, stage: "prepare", code: "EINVAL", message: `no ${effect.command} command ${effect.index}`, now: now() });
+      return;
+    }
+    let stdio: { fds: number[]; release(): void };
+    try {
+      stdio = this.#stdio();
+    } catch (error) {
+      const message = `${this.name}: standard output: ${(error as Error).message}`;
+      this.#host.logs.store(this.name).appendManagerLine(message);
+      this.dispatch({ kind: "spawn-failed", role, stage: "prepare", code: "ERESOURCES", message, now: now() });
+      return;
+    }
+    try {
+      const plan = planExec({
+        unit: this.name,
+        exec: this.#model.service.exec,
+        command,
+        extraEnv: { ...this.#serviceEnv(role), ...effect.extraEnv },
+        fds: stdio.fds,
+        managerEnv: this.#host.managerEnv,
+        setListenPid: false,
+        setWatchdogPid: role === "main" && this.#model.service.watchdogUsec > 0,
+      });
+      if (!plan.ok) {
+        this.#host.logs.store(this.name).appendManagerLine(plan.message);
+        this.dispatch({ kind: "spawn-failed", role, stage: "prepare", code: plan.result === "resources" ? "ERESOURCES" : "ENOENT", message: plan.message, now: now() });
+        return;
+      }
+      for (const warning of plan.warnings) this.#host.logs.store(this.name).appendManagerLine(warning);
+      let child;
+      try {
+        child = spawn(plan.spec);
+      } catch (error) {
+        if (!(error instanceof SpawnError)) throw error;
+        this.#host.logs.store(this.name).appendManagerLine(`${command.path}: ${error.stage} failed: ${error.code}`);
+        this.dispatch({ kind: "spawn-failed", role, stage: error.stage, code: error.code, message: error.message, now: now() });
+        return;
+      }
+      this.#host.processes.register(child.pid, this.name, role);
+      if (child.pidfd !== null) this.#pidfds.set(child.pid, child.pidfd);
+      this.dispatch({ kind: "spawned", role, pid: child.pid, now: now() });
+    } finally {
+      stdio.release();
+    }
+  }
+
+  /** fds 0-2 for a new process; release() closes the manager's copies once it has its own. */
+  #stdio(): { fds: number[]; release(): void } {
+    this.#devNull ??= openSync("/dev/null", "r+");
+    const exec = this.#model.service.exec;
+    const owned: number[] = [];
+    const output = (target: typeof exec.standardOutput, fallback: number | null): number => {
+      switch (target.kind) {
+        case "null":
+          return this.#devNull ?? -1;
+        case "inherit":
+          return fallback ?? 1;
+        case "tty":
+          return 1;
+        case "file": {
+          // file: writes from the start without truncating; append: at the end; truncate: emptied first.
+          const flags = target.mode === "append" ? "a" : target.mode === "truncate" ? "w" : constants.O_WRONLY | constants.O_CREAT;
+          const fd = openSync(target.path, flags, 0o644);
+          owned.push(fd);
+          return fd;
+        }
+        case "log":
+        case "socket":
+        case "fd": {
+          const channel = pipe();
+          owned.push(channel.writeEnd);
+          this.#host.logs.capture(this.name, channel.readEnd, fallback === null ? "stdout" : "stderr");
+          return channel.writeEnd;
+        }
+      }
+    };
+    const stdout = output(exec.standardOutput, null);
+    const stderr = exec.standardError.kind === "inherit" ? stdout : output(exec.standardError, stdout);
+    return {
+      fds: [this.#devNull, stdout, stderr],
+      release: () => owned.forEach((fd) => closeFd(fd)),
+    };
+  }
+
+  #serviceEnv(role: ProcessRole): Record<string, string> {
+    const service = this.#model.service;
+    const env: Record<string, string> = { INVOCATION_ID: this.#invocationId };
+    const access = this.#snapshot.runtime.notifyAccessOverride ?? service.notifyAccess;
+    // NOTIFY_SOCKET only for the processes NotifyAccess= would believe (systemd does the same).
+    if ((role === "main" && access !== "none") || (role === "control" && (access === "exec" || access === "all"))) {
+      env.NOTIFY_SOCKET = this.#host.notifyAddress;
+    }
+    if (service.type === "stop") env.UPSTART_JOB = this.name.replace(/\.service$/, "");
+    if (role === "main" && service.watchdogUsec > 0) env.WATCHDOG_USEC = String(service.watchdogUsec);
+    if (service.pidFile) env.PIDFILE = service.pidFile;
+    return env;
+  }
+
+  #signal(scope: "main" | "control" | "others", pid: number | null, signal: number): void {
+    const targets = scope === "others" ? this.#others() : pid === null ? [] : [pid];
+    for (const target of targets) {
+      try {
+        const pidfd = this.#pidfds.get(target);
+        if (pidfd !== undefined) signalPidfd(pidfd, signal);
+        else killPid(target, signal);
+      } catch (error) {
+        if (!isSystemCallError(error, "ESRCH")) throw error;
+      }
+    }
+  }
+
+  #others(): number[] {
+    const state = this.#snapshot.state;
+    const skip = new Set([mainPidOf(state), controlPidOf(state)]);
+    return this.#host.processes.membersOf(this.name).filter((pid) => !skip.has(pid));
+  }
+
+  #forgetPidfd(pid: number): void {
+    const pidfd = this.#pidfds.get(pid);
+    if (pidfd === undefined) return;
+    closeFd(pidfd);
+    this.#pidfds.delete(pid);
+  }
+
+  #armTimer(at: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    const delayMs = Math.max(0, Math.ceil((at - this.#host.now()) / 1000));
+    // Node caps timers at 2^31-1 ms; a later deadline re-arms when the timer fires early.
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.dispatch({ kind: "timer", now: this.#host.now() });
+    }, Math.min(delayMs, 2 ** 31 - 1));
+  }
+
+  // --- finding the main process ---------------------------------------------
+
+  /** systemd's rules for PIDFile= (CVE-2018-16888), and steward's: the process must be the service's. */
+  #readPidFile(path: string): PidFileOutcome {
+    let text: string;
+    let owner: number;
+    try {
+      owner = statSync(path).uid;
+      text = readFileSync(path, "utf8");
+    } catch {
+      return { kind: "missing" };
+    }
+    const trimmed = text.trim();
+    if (!/^\d+$/.test(trimmed)) return { kind: "invalid", reason: `PID file ${path} does not hold a PID` };
+    const pid = Number(trimmed);
+    if (pid <= 1 || pid === process.pid) return { kind: "refused", reason: `PID file ${path} names PID ${pid}, which cannot be a main process` };
+    if (!processExists(pid)) return { kind: "missing" };
+    const user = this.#model.service.exec.user;
+    const serviceUid = user ? (lookupUser(user)?.uid ?? null) : (process.getuid?.() ?? 0);
+    if (owner !== 0 && owner !== serviceUid) {
+      return { kind: "refused", reason: `PID file ${path} is owned by uid ${owner}, neither root nor the service's user` };
+    }
+    if (!this.#host.processes.claimOrphan(pid, this.name)) {
+      return { kind: "refused", reason: `PID file ${path} names PID ${pid}, which does not belong to the service` };
+    }
+    return { kind: "ok", pid };
+  }
+
+  #watchPidFile(path: string): void {
+    this.#pidFileWatch?.close();
+    const name = basename(path);
+    try {
+      this.#pidFileWatch = watch(dirname(path), (_event, file) => {
+        if (file !== null && file !== name) return;
+        const outcome = this.#readPidFile(path);
+        if (outcome.kind !== "missing") this.dispatch({ kind: "pid-file-read", outcome, now: this.#host.now() });
+      });
+    } catch {
+      // The directory does not exist (yet): the start timeout ends the wait.
+      this.#pidFileWatch = null;
+    }
+  }
+
+  #guessMainPid(): void {
+    this.#host.processes.adoptOrphans(this.name);
+    const control = controlPidOf(this.#snapshot.state);
+    const candidates = this.#host.processes.membersOf(this.name).filter((pid) => pid !== control);
+    const pid = candidates.length === 1 ? (candidates[0] ?? null) : null;
+    const reason =
+      candidates.length === 0 ? "no process of the service is left" : candidates.length > 1 ? `cannot guess the main process among ${candidates.length} processes (${candidates.join(", ")})` : undefined;
+    this.dispatch({ kind: "main-pid-guessed", pid, now: this.#host.now(), ...(reason ? { reason } : {}) });
+  }
+
+  #watchMainPid(pid: number): void {
+    this.#unwatchMain?.();
+    this.#unwatchMain = null;
+    if (readProcStat(pid)?.ppid === process.pid) {
+      this.#host.processes.register(pid, this.name, "main");
+      return; // our child (spawned or adopted): the reaper reports its end, with its status
+    }
+    this.#host.processes.register(pid, this.name, "main");
+    this.#unwatchMain = this.#host.watchExit(pid, () => {
+      this.#unwatchMain = null;
+      // Re-parented to us meanwhile? Then the reaper has (or will have) its status.
+      if (readProcStat(pid)?.ppid === process.pid) return;
+      this.childExited(pid, null);
+    });
+  }
+
+  #checkMainPid(pid: number): { kind: "ok" } | { kind: "refused"; reason: string } {
+    if (pid <= 1 || pid === process.pid) return { kind: "refused", reason: `PID ${pid} cannot be a main process` };
+    if (!processExists(pid)) return { kind: "refused", reason: `PID ${pid} does not exist` };
+    // Stricter than systemd: even root may not name a process outside the service (DESIGN.md).
+    if (!this.#host.processes.claimOrphan(pid, this.name)) return { kind: "refused", reason: `PID ${pid} does not belong to the service` };
+    if (processUid(pid) === null) return { kind: "refused", reason: `PID ${pid} vanished` };
+    return { kind: "ok" };
+  }
+
+  // --- waiting for the last process -----------------------------------------
+
+  #awaitProcessesGone(): void {
+    this.#stopWatchingMembers();
+    const members = this.#host.processes.membersOf(this.name);
+    if (members.length === 0) {
+      this.dispatch({ kind: "processes-gone", now: this.#host.now() });
+      return;
+    }
+    // Every member's exit is an event (pidfds); on each, look again.
+    for (const pid of members) {
+      try {
+        this.#membersWatch.push(this.#host.watchExit(pid, () => this.#awaitProcessesGone()));
+      } catch {
+        // gone already; the next look will tell
+      }
+    }
+  }
+
+  #stopWatchingMembers(): void {
+    for (const stop of this.#membersWatch.splice(0)) stop();
+  }
+
+  /** Closes everything the runner holds (manager exit). */
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#pidFileWatch?.close();
+    this.#wentDown();
+    if (this.#devNull !== null) closeFd(this.#devNull);
+    this.#devNull = null;
+  }
+}
+

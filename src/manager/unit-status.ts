@@ -1,0 +1,56 @@
+// The status --json and list --json contracts (DESIGN.md), built from what the
+// manager knows of a unit: its loaded definition, its runner, its log.
+import { apiResult } from "../core/service-result.js";
+import { activeState, controlPidOf, mainPidOf, subState } from "../core/service-state.js";
+import type { ListEntry, UnitStatus } from "../api/types.js";
+import { describeProcessEnd } from "../protocol/exit-status.js";
+import type { LoadedUnit } from "../units/loader.js";
+import { wallClockAt } from "./clock.js";
+import type { LogStore } from "./logs/index.js";
+import type { ServiceRunner } from "./service-runner.js";
+
+export const STATUS_LOG_LINES = 10;
+
+function iso(usec: number | null): string | null {
+  return usec === null ? null : wallClockAt(usec).toISOString();
+}
+
+export function listEntry(loaded: LoadedUnit, runner: ServiceRunner | null): ListEntry {
+  const state = runner?.snapshot.state ?? { kind: "dead" as const };
+  return {
+    name: loaded.name,
+    load: loaded.load,
+    active: activeState(state),
+    sub: subState(state),
+    description: loaded.model?.unit.description ?? null,
+  };
+}
+
+export function unitStatus(loaded: LoadedUnit, runner: ServiceRunner | null, log: LogStore, needsRestart: boolean): UnitStatus {
+  const snapshot = runner?.snapshot;
+  const state = snapshot?.state ?? { kind: "dead" as const };
+  const runtime = snapshot?.runtime;
+  const mainExit = runtime?.mainExit ?? null;
+  return {
+    ...listEntry(loaded, runner),
+    mainPid: mainPidOf(state),
+    controlPid: controlPidOf(state),
+    statusText: runtime?.statusText ?? null,
+    errno: runtime?.errno ?? null,
+    // A unit that never ran has no result yet.
+    result: runtime && runtime.invocation > 0 ? apiResult(runtime.result) : null,
+    restarts: runtime?.restarts ?? 0,
+    readySince: iso(runtime?.readySince ?? null),
+    activeSince: iso(runner?.facts.activeSince ?? null),
+    tracking: "tree",
+    fdStore: [],
+    listen: null,
+    loadError: loaded.loadError
+      ? { file: loaded.loadError.file, line: loaded.loadError.line, key: loaded.loadError.key, message: loaded.loadError.message }
+      : null,
+    needsRestart,
+    fragmentPath: loaded.fragmentPath,
+    mainExit: mainExit?.end ? describeProcessEnd(mainExit.end) : null,
+    recentLogs: log.recent(STATUS_LOG_LINES).map((r) => ({ unit: loaded.name, time: r.time, stream: r.stream, text: r.text })),
+  };
+}
