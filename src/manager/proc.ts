@@ -55,3 +55,16 @@ export function allProcesses(): ProcStat[] {
   }
   return out;
 }
+
+/** One variable of a process's initial environment, or null (unset, or not ours to read). */
+export function readProcEnvironmentVariable(pid: number, name: string): string | null {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+  } catch {
+    return null;
+  }
+  const prefix = `${name}=`;
+  for (const entry of environ.split("\0")) if (entry.startsWith(prefix)) return entry.slice(prefix.length);
+  return null;
+}

@@ -1,9 +1,11 @@
 // Which service each process belongs to, without cgroups: every process steward
 // spawns starts a session of its own, so a process belongs to the unit whose
 // session it is in, or whose known process it descends from, or that adopted it
-// (an orphan re-parented to us while that unit's process ended). DESIGN.md calls
-// this "tree" tracking; status shows it.
-import { allProcesses, readProcStat, type ProcStat } from "./proc.js";
+// (an orphan re-parented to us while that unit's process ended). A process whose
+// trail is lost (a daemon that called setsid() and whose parent exited) is still
+// recognised by the INVOCATION_ID it inherited, unique to each start of a unit.
+// DESIGN.md calls this "tree" tracking; status shows it.
+import { allProcesses, readProcEnvironmentVariable, readProcStat, type ProcStat } from "./proc.js";
 
 /** "adopted": an orphan attributed by timing alone; a PID file or MAINPID= naming it may move it. */
 export type ProcessRole = "main" | "control" | "member" | "adopted";
@@ -17,6 +19,18 @@ interface Owner {
 
 export class ProcessTable {
   readonly #owners = new Map<number, Owner>();
+  readonly #invocations = new Map<string, string>();
+
+  /** Each start of a unit has its own INVOCATION_ID, which its processes inherit. */
+  registerInvocation(invocationId: string, unit: string): void {
+    for (const [id, owner] of this.#invocations) if (owner === unit) this.#invocations.delete(id);
+    this.#invocations.set(invocationId, unit);
+  }
+
+  #unitByInvocation(pid: number): string | null {
+    const id = readProcEnvironmentVariable(pid, "INVOCATION_ID");
+    return id === null ? null : (this.#invocations.get(id) ?? null);
+  }
 
   register(pid: number, unit: string, role: ProcessRole): void {
     const stat = readProcStat(pid);
@@ -50,12 +64,12 @@ export class ProcessTable {
     for (let depth = 0; stat && depth < 64; depth++) {
       const bySession = this.#valid(stat.session);
       if (bySession) return bySession.unit;
-      if (stat.ppid <= 1 || stat.ppid === process.pid) return null;
+      if (stat.ppid <= 1 || stat.ppid === process.pid) break;
       const byParent = this.#valid(stat.ppid);
       if (byParent) return byParent.unit;
       stat = readProcStat(stat.ppid);
     }
-    return null;
+    return this.#unitByInvocation(pid);
   }
 
   /** Every live process of a unit, from one scan of /proc. */
@@ -69,6 +83,7 @@ export class ProcessTable {
         const parent = byPid.get(p.ppid);
         if (parent) found = owner(parent, depth + 1);
       }
+      found ??= this.#unitByInvocation(p.pid);
       cache.set(p.pid, found);
       return found;
     };
@@ -101,7 +116,12 @@ export class ProcessTable {
   adoptOrphans(unit: string): number[] {
     const adopted: number[] = [];
     for (const p of allProcesses()) {
-      if (p.ppid !== process.pid || p.state === "Z" || this.unitOf(p.pid)) continue;
+      if (p.ppid !== process.pid || p.state === "Z") continue;
+      const known = this.unitOf(p.pid);
+      if (known) {
+        if (!this.#owners.has(p.pid)) this.register(p.pid, known, "member");
+        continue;
+      }
       this.register(p.pid, unit, "adopted");
       adopted.push(p.pid);
     }

@@ -124,6 +124,7 @@ export class ServiceRunner {
     if (result.runtime.invocation !== this.#invocation) {
       this.#invocation = result.runtime.invocation;
       this.#invocationId = randomBytes(16).toString("hex");
+      this.#host.processes.registerInvocation(this.#invocationId, this.name);
     }
     for (const effect of result.effects) this.#apply(effect);
     const after = activeState(result.state);
