@@ -264,7 +264,10 @@ export class ServiceRunner {
       }
     };
     const stdout = output(exec.standardOutput, null);
-    const stderr = exec.standardError.kind === "inherit" ? stdout : output(exec.standardError, stdout);
+    // stderr "inherit" goes where stdout goes; into the log it goes through a pipe of its
+    // own, so that `steward logs` can tell the two streams apart.
+    const stderrTarget = exec.standardError.kind === "inherit" && exec.standardOutput.kind !== "log" ? null : exec.standardError.kind === "inherit" ? exec.standardOutput : exec.standardError;
+    const stderr = stderrTarget === null ? stdout : output(stderrTarget, stdout);
     return {
       fds: [this.#devNull, stdout, stderr],
       release: () => owned.forEach((fd) => closeFd(fd)),
