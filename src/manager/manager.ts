@@ -82,7 +82,10 @@ export class Manager implements ManagerControl {
       refuse: (unit, message) => (unit ? this.#logs.store(unit).appendManagerLine(message) : this.#say(message)),
       warn: (unit, message) => this.#logs.store(unit).appendManagerLine(message),
     });
-    for (const name of this.registry.loadAll()) this.#ensureRunner(name);
+    for (const name of this.registry.loadAll()) {
+      this.#ensureRunner(name);
+      this.#logs.store(name); // so that the echo's unit column is as wide as the longest name from the start
+    }
     this.#jobs = createJobEngine(this.#graph());
     for (const name of this.registry.names()) {
       for (const w of this.registry.get(name).loaded.warnings) this.#say(`${w.file}:${w.line ?? "?"}: ${w.message}`);
@@ -210,10 +213,11 @@ export class Manager implements ManagerControl {
   #applyJobEffect(effect: JobEffect): void {
     switch (effect.kind) {
       case "start-unit":
+        return this.#unitAction(effect.kind, effect.unit, effect.onFailureOf);
       case "stop-unit":
       case "restart-unit":
       case "reload-unit":
-        return this.#unitAction(effect.kind, effect.unit);
+        return this.#unitAction(effect.kind, effect.unit, null);
       case "request-accepted": {
         const pending = this.#pending.get(effect.requestId);
         if (pending?.noBlock) {
@@ -239,7 +243,7 @@ export class Manager implements ManagerControl {
   }
 
   /** Defers to the next turn: a unit's state change feeds the engine, which must not re-enter itself. */
-  #unitAction(kind: "start-unit" | "stop-unit" | "restart-unit" | "reload-unit", unit: string): void {
+  #unitAction(kind: "start-unit" | "stop-unit" | "restart-unit" | "reload-unit", unit: string, onFailureOf: string | null): void {
     queueMicrotask(() => {
       const runner = this.runners.get(unit) ?? this.#ensureRunner(unit);
       if (!runner) {
@@ -255,7 +259,14 @@ export class Manager implements ManagerControl {
           return;
         }
       }
-      runner.request(kind === "start-unit" ? "start-requested" : kind === "reload-unit" ? "reload-requested" : "stop-requested");
+      if (kind === "start-unit") {
+        const failed = onFailureOf ? this.runners.get(onFailureOf) : undefined;
+        runner.request("start-requested", failed?.monitorEnvironment());
+        return;
+      }
+      // restart-unit is the stop half of a restart: the job engine starts the unit again
+      // once it is down and ordering allows.
+      runner.request(kind === "reload-unit" ? "reload-requested" : "stop-requested");
     });
   }
 

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { constants, openSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
+import { exitEnvironment } from "../core/service-result.js";
 import { step } from "../core/service.js";
 import {
   activeState, controlPidOf, initialServiceSnapshot, mainPidOf,
@@ -51,6 +52,8 @@ export class ServiceRunner {
   #unwatchMain: (() => void) | null = null;
   #membersWatch: (() => void)[] = [];
   #invocationId = "";
+  /** MONITOR_* for the start that OnFailure= asked for; cleared by any other start. */
+  #monitorEnv: Record<string, string> = {};
   #invocation = -1;
   #devNull: number | null = null;
   readonly facts: RunnerFacts = { activeSince: null };
@@ -89,8 +92,26 @@ export class ServiceRunner {
     }
   }
 
-  request(kind: "start-requested" | "stop-requested" | "restart-requested" | "reload-requested"): void {
+  request(kind: "start-requested" | "stop-requested" | "restart-requested" | "reload-requested", monitorEnv?: Record<string, string>): void {
+    if (kind === "start-requested") this.#monitorEnv = monitorEnv ?? {};
     this.dispatch({ kind, now: this.#host.now() });
+  }
+
+  /** The MONITOR_* variables systemd gives to the OnFailure= units of this one. */
+  monitorEnvironment(): Record<string, string> {
+    const runtime = this.#snapshot.runtime;
+    const env: Record<string, string> = {
+      MONITOR_SERVICE_RESULT: runtime.result,
+      MONITOR_INVOCATION_ID: this.#invocationId,
+      MONITOR_UNIT: this.name,
+    };
+    const end = runtime.mainExit?.end;
+    if (end) {
+      const exit = exitEnvironment(end);
+      env.MONITOR_EXIT_CODE = exit.EXIT_CODE;
+      env.MONITOR_EXIT_STATUS = exit.EXIT_STATUS;
+    }
+    return env;
   }
 
   childExited(pid: number, end: ProcessEnd | null): void {
@@ -276,7 +297,7 @@ export class ServiceRunner {
 
   #serviceEnv(role: ProcessRole): Record<string, string> {
     const service = this.#model.service;
-    const env: Record<string, string> = { INVOCATION_ID: this.#invocationId };
+    const env: Record<string, string> = { ...this.#monitorEnv, INVOCATION_ID: this.#invocationId };
     const access = this.#snapshot.runtime.notifyAccessOverride ?? service.notifyAccess;
     // NOTIFY_SOCKET only for the processes NotifyAccess= would believe (systemd does the same).
     if ((role === "main" && access !== "none") || (role === "control" && (access === "exec" || access === "all"))) {

@@ -53,7 +53,7 @@ export class Steward {
   /** Starts `steward up` with the given units (none: every unit with [Install]); resolves once its API answers. */
   async up(units: string[] = [], env: Record<string, string> = {}): Promise<void> {
     const child = spawn(process.execPath, [cli, "--runtime-dir", this.runtimeDir, "up", "--units", this.unitDir, ...units], {
-      env: { ...process.env, ...env, STEWARD_TEST_TAG: this.tag, NOTIFY_SOCKET: "" },
+      env: { ...process.env, NOTIFY_SOCKET: "", ...env, STEWARD_TEST_TAG: this.tag },
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.#manager = child;
