@@ -48,13 +48,14 @@ export class ApiClient {
     return this.call("GET", `/v1/logs${query(units, { lines: String(lines) })}`);
   }
 
-  /** Streams log lines until the returned promise's stop() is called or the manager goes away. */
-  followLogs(units: readonly string[], lines: number, onLine: (line: LogLine) => void): Promise<void> {
-    return this.stream(`/v1/logs${query(units, { lines: String(lines), follow: "1" })}`, onLine);
+  /** Streams log lines until `signal` aborts or the manager goes away. */
+  followLogs(units: readonly string[], lines: number, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<void> {
+    return this.stream(`/v1/logs${query(units, { lines: String(lines), follow: "1" })}`, onLine, signal);
   }
 
-  events(onEvent: (event: ManagerEvent) => void): Promise<void> {
-    return this.stream("/v1/events", onEvent);
+  /** Streams unit changes and log lines until `signal` aborts or the manager goes away. */
+  events(onEvent: (event: ManagerEvent) => void, signal?: AbortSignal): Promise<void> {
+    return this.stream("/v1/events", onEvent, signal);
   }
 
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -81,9 +82,13 @@ export class ApiClient {
     });
   }
 
-  private stream<T>(path: string, onValue: (value: T) => void): Promise<void> {
+  private stream<T>(path: string, onValue: (value: T) => void, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const req = request({ socketPath: this.socketPath, method: "GET", path }, (res) => {
+        signal?.addEventListener("abort", () => {
+          res.destroy();
+          resolve();
+        });
         if ((res.statusCode ?? 500) >= 400) {
           res.resume();
           reject(new ApiRequestError(res.statusCode ?? 500, { error: `${path} answered ${res.statusCode}` }));
@@ -102,7 +107,8 @@ export class ApiClient {
           }
         });
         res.on("end", resolve);
-        res.on("error", reject);
+        res.on("close", resolve);
+        res.on("error", (error) => (signal?.aborted ? resolve() : reject(error)));
       });
       req.on("error", (error: NodeJS.ErrnoException) => reject(apiError(this.socketPath, error)));
       req.end();

@@ -123,14 +123,30 @@ export class Manager implements ManagerControl {
     return new Promise((resolve) => {
       const requestId = this.#jobs.nextRequestId;
       this.#pending.set(requestId, { resolve, noBlock: request.noBlock === true });
-      for (const unit of request.units) if (!this.registry.has(unit)) this.#ensureRunner(unit);
+      // Instances of templates (web@8080.service) are loaded when first asked for.
+      const fresh = request.units.filter((unit) => !this.registry.has(unit));
+      for (const unit of fresh) this.#ensureRunner(unit);
+      if (fresh.some((unit) => this.registry.has(unit))) this.#stepJobs({ kind: "units-reloaded", graph: this.#graph() });
       this.#stepJobs({ kind: "request", type: request.action, units: request.units });
     });
   }
 
   daemonReload(): Promise<{ ok: boolean; message: string | null }> {
-    const before = new Map(this.registry.names().map((name) => [name, this.registry.get(name).fingerprint]));
+    const previous = new Map(this.registry.names().map((name) => [name, this.registry.get(name)]));
     const names = this.registry.loadAll();
+    // A unit whose file is gone stays known while it runs (or instances loaded on demand).
+    for (const [name, registered] of previous) {
+      const runner = this.runners.get(name);
+      if (this.registry.has(name) || !runner) continue;
+      const instance = this.registry.reread(name);
+      if (instance.loaded.load !== "not-found") {
+        this.registry.replace(name, instance);
+        names.push(name);
+      } else if (runner.snapshot.state.kind !== "dead" && runner.snapshot.state.kind !== "failed") {
+        this.registry.replace(name, registered);
+      }
+    }
+    const before = new Map([...previous].map(([name, registered]) => [name, registered.fingerprint]));
     for (const name of names) {
       const current = this.registry.get(name);
       const runner = this.runners.get(name);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { waitUntil } from "../helpers/events.js";
+import { EventLog, waitUntil } from "../helpers/events.js";
 import { fixture } from "../helpers/repo.js";
 import { Steward } from "../helpers/steward.js";
 
@@ -36,6 +36,13 @@ Description=prints lines
 
 [Service]
 ExecStart=/bin/sh -c 'echo one; echo two; echo three >&2; exec sleep 300'
+`);
+
+steward.writeUnit("echo@.service", `[Unit]
+Description=instance %i
+
+[Service]
+ExecStart=/bin/sh -c 'echo "instance %i"; exec sleep 300'
 `);
 
 before(() => steward.up(["b.service", "chatty.service"]));
@@ -86,6 +93,31 @@ test("logs: a unit's output, stdout and stderr, in order, with -n", async () => 
   const last = await steward.run("logs", "chatty", "-n", "1");
   assert.match(last.stdout, /chatty\.service .*three|chatty\.service/);
   assert.equal(last.stdout.trim().split("\n").length, 1);
+});
+
+test("templates: an instance is loaded when first started, with %i expanded", async () => {
+  const result = await steward.run("start", "echo@alpha");
+  assert.equal(result.code, 0, result.stderr);
+  const status = await steward.status("echo@alpha.service");
+  assert.equal(status.active, "active");
+  assert.equal(status.description, "instance alpha");
+  assert.equal((await steward.run("status", "echo@")).code, 4, "a template is never a unit by itself");
+});
+
+test("logs -f: a follower sees new lines as they come", async () => {
+  const seen = new EventLog<string>();
+  const stop = new AbortController();
+  let lines = 0;
+  const following = steward.client.followLogs(["chatty.service"], 1, (line) => {
+    lines++;
+    seen.push(lines === 1 ? "(backlog)" : line.text);
+  }, stop.signal);
+  // The one line of backlog arrives on the open stream: from then on new lines follow it.
+  await seen.next((text) => text === "(backlog)", "the backlog line");
+  assert.equal((await steward.run("restart", "chatty")).code, 0);
+  assert.equal(await seen.next((text) => text === "three", "the restarted unit's third line"), "three");
+  stop.abort();
+  await following;
 });
 
 test("daemon-reload re-reads files, restarts nothing, and status says a restart is due", async () => {
