@@ -65,7 +65,8 @@ const COMMANDS: Record<string, Command> = {
 
 Runs the manager in the foreground: loads the unit directories, starts the
 units named (or else every unit with an [Install] section), and stays attached.
-SIGTERM or SIGINT (Ctrl-C) stops every unit and ends it. Under a supervisor
+SIGTERM, SIGINT (Ctrl-C) or SIGHUP (the terminal closing) stops every unit
+and ends it. Under a supervisor
 that set NOTIFY_SOCKET it reports READY=1 once the initial start jobs are done.
 
   --units DIR   a unit directory (repeatable; env STEWARD_UNITS, colon-separated)

@@ -37,6 +37,22 @@
 // - The transient dead-before-auto-restart/failed-before-auto-restart states are folded
 //   into `auto-restart`, which carries the result; `runtime.lastEnd` records every end of a
 //   cycle so OnFailure=/OnSuccess= can fire even when a queued start follows in one step.
+// - The watchdog (WatchdogSec=, protocols.md §4.8) shares the one timer: `arm-timer` is at
+//   the earlier of the state's deadline and the watchdog's (timerOf()). The watchdog lives in
+//   `runtime.watchdog` and counts only in the WATCHDOG_STATES (start-post, running, reload*);
+//   `runtime.watchdogUsec` is the interval in force (WatchdogSec= as of the start, which the
+//   manager gives the main process as WATCHDOG_USEC=, until the service's own WATCHDOG_USEC=).
+//   systemd runs its watchdog timer at idle priority so that a ping already queued is seen
+//   first: the manager should hand over the notify datagrams it has read before a `timer`.
+// - Optional `notify.mainPidFromFd`: for MAINPIDFD=1 (message.mainPidFd, exactly one fd), the
+//   PID the manager read from the attached pidfd (its fdinfo "Pid:"); absent when it could not
+//   be read (the process is gone), which refuses the change. `notify.mainPidCheck` is then the
+//   verdict on that PID, as for MAINPID=. With MAINPID= and MAINPIDFDID=, the verdict includes
+//   comparing the pidfd inode ID of MAINPID with message.mainPidFdId (refused on mismatch,
+//   not checked where the kernel has no pidfd IDs). When `watch-main-pid` names the PID of a
+//   MAINPIDFD=1, the manager may watch it through the pidfd it received rather than a new one.
+// - A refused notification (NotifyAccess=) is logged once per sender PID and start; the PIDs
+//   are remembered in `runtime.refusedNotifySenders` (at most REFUSED_SENDERS_REMEMBERED).
 import type { ProcessEnd } from "../protocol/exit-status.js";
 import type { NotifyMessage } from "../protocol/notify-message.js";
 import type { ExecCommandKind, NotifyAccess } from "../units/service-section.js";
@@ -251,6 +267,23 @@ export interface ServiceRuntime {
    */
   readonly queuedStart: "start" | "restart" | null;
   readonly lastEnd: ServiceEnd | null;
+  /**
+   * The watchdog interval in force (µs): WatchdogSec= as of the start, or the service's own
+   * WATCHDOG_USEC= since. 0 or Infinity: no watchdog.
+   */
+  readonly watchdogUsec: number;
+  /** null while the watchdog does not run; it counts only in the WATCHDOG_STATES. */
+  readonly watchdog: WatchdogTimer | null;
+  /** Senders whose notifications NotifyAccess= refused since the start (each logged once). */
+  readonly refusedNotifySenders: readonly number[];
+}
+
+/** The watchdog while it runs (systemd's watchdog_timestamp and its timer). */
+export interface WatchdogTimer {
+  /** When it was last reset: entering start-post, WATCHDOG=1, WATCHDOG_USEC=. */
+  readonly resetAt: number;
+  /** When it expires: resetAt + the interval, or later by EXTEND_TIMEOUT_USEC=. */
+  readonly deadline: number;
 }
 
 export interface ServiceSnapshot {
@@ -300,7 +333,9 @@ export type ServiceEvent =
       /** For NotifyAccess=all: whether the sender belongs to the service. */
       readonly senderIsMember: boolean;
       readonly message: NotifyMessage;
-      /** The manager's verdict on message.mainPid; absent means refused. */
+      /** MAINPIDFD=1: the PID of the attached pidfd, as the manager read it; absent: unreadable. */
+      readonly mainPidFromFd?: number;
+      /** The manager's verdict on message.mainPid (or mainPidFromFd); absent means refused. */
       readonly mainPidCheck?: MainPidCheck;
     })
   | (At & { readonly kind: "pid-file-read"; readonly outcome: PidFileOutcome })
@@ -388,6 +423,28 @@ export function deadlineOf(state: ServiceState): Deadline {
   return "deadline" in state ? state.deadline : null;
 }
 
+/** Where the watchdog counts (systemd stops it on entering any other state). */
+export const WATCHDOG_STATES: ReadonlySet<ServiceState["kind"]> = new Set([
+  "start-post",
+  "running",
+  "reload",
+  "reload-signal",
+  "reload-notify",
+]);
+
+/** The watchdog if it counts in this state. */
+export function activeWatchdog(state: ServiceState, runtime: ServiceRuntime): WatchdogTimer | null {
+  return WATCHDOG_STATES.has(state.kind) ? runtime.watchdog : null;
+}
+
+/** The one timer: the earlier of the state's deadline and the watchdog's. */
+export function timerOf(snapshot: ServiceSnapshot): Deadline {
+  const deadline = deadlineOf(snapshot.state);
+  const watchdog = activeWatchdog(snapshot.state, snapshot.runtime)?.deadline ?? null;
+  if (deadline === null) return watchdog;
+  return watchdog === null ? deadline : Math.min(deadline, watchdog);
+}
+
 export function mainPidOf(state: ServiceState): number | null {
   return "mainPid" in state ? state.mainPid : null;
 }
@@ -417,6 +474,9 @@ export function initialServiceRuntime(): ServiceRuntime {
     stopRequested: false,
     queuedStart: null,
     lastEnd: null,
+    watchdogUsec: 0,
+    watchdog: null,
+    refusedNotifySenders: [],
   };
 }
 

@@ -17,6 +17,9 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
     process.stderr.write("steward: no unit directory given (use --units DIR or STEWARD_UNITS)\n");
     return 1;
   }
+  // A terminal or pipe that goes away (Ctrl-C kills `| tee` too) must not take the
+  // manager down with EPIPE before it has stopped the units.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   const manager = new Manager({
     runtimeDir: options.runtimeDir,
     unitDirs: options.unitDirs,
@@ -35,8 +38,9 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
     process.stderr.write(`steward: ${signal}: stopping every unit\n`);
     manager.shutdown();
   };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  // SIGHUP: the terminal went away; leave nothing running behind it.
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
   const units = options.units.length > 0 ? options.units : manager.installedUnits();
   process.stderr.write(`steward: manager ${process.pid} up, runtime directory ${options.runtimeDir}; starting ${units.join(", ") || "nothing"}\n`);
   if (units.length > 0) {
@@ -47,7 +51,6 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   notify({ READY: 1, STATUS: `${manager.runners.size} units loaded` }, { unsetEnvironment: true });
   await manager.stopped;
   process.stderr.write("steward: every unit stopped; manager exiting\n");
-  process.off("SIGTERM", onSignal);
-  process.off("SIGINT", onSignal);
+  for (const signal of signals) process.off(signal, onSignal);
   return 0;
 }
