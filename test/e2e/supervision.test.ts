@@ -48,3 +48,10 @@ test("OnFailure= starts the handler with the MONITOR_* variables of the failed u
   await waitUntil(() => (existsSync(report) ? true : undefined), "the handler to write its report");
   assert.equal(readFileSync(report, "utf8").trim(), "failing.service exit-code exited 7");
 });
+
+test("a manager whose output went away still stops every unit on SIGINT", async () => {
+  steward.closeOutput();
+  assert.ok(steward.strays().length > 0);
+  assert.equal(await steward.stopManager("SIGINT"), 0);
+  assert.deepEqual(steward.strays(), []);
+});

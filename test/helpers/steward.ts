@@ -128,6 +128,11 @@ export class Steward {
     return found;
   }
 
+  /** Closes our end of the manager's stderr, as a terminal or `| tee` that went away. */
+  closeOutput(): void {
+    this.#manager?.stderr?.destroy();
+  }
+
   /** Sends a signal to the manager and waits for it to exit; returns its exit code. */
   async stopManager(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     if (!this.#manager || !this.#exit) return null;
