@@ -22,6 +22,9 @@ export interface UnitStatus {
   readySince: string | null;
   activeSince: string | null;
   tracking: "cgroup" | "tree";
+  /** From the unit's cgroup (cpu.stat, memory.current); null without cgroup tracking or the controller. */
+  cpuUsageUsec: number | null;
+  memoryBytes: number | null;
   fdStore: { name: string; kind: string }[];
   listen: { kind: string; address: string }[] | null;
   loadError: { file: string | null; line: number | null; key: string | null; message: string } | null;

@@ -52,6 +52,8 @@ function formatOne(unit: UnitStatus, style: Style, now: Date): string {
   if (unit.listen) for (const l of unit.listen) field("Listen", `${l.address} (${l.kind})`);
   if (unit.fdStore.length > 0) field("FD Store", unit.fdStore.map((f) => `${f.name} (${f.kind})`).join(", "));
   field("Tracking", unit.tracking === "tree" ? "process tree (no cgroup)" : "cgroup");
+  if (unit.cpuUsageUsec !== null) field("CPU", `${(unit.cpuUsageUsec / 1e6).toFixed(3)}s`);
+  if (unit.memoryBytes !== null) field("Memory", `${(unit.memoryBytes / 1048576).toFixed(1)}M`);
   if (unit.recentLogs.length > 0) {
     lines.push("");
     for (const line of unit.recentLogs) lines.push(`${style("gray", line.time)} ${line.stream === "steward" ? style("cyan", line.text) : line.text}`);

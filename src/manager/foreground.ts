@@ -42,15 +42,17 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
   const units = options.units.length > 0 ? options.units : manager.installedUnits();
-  process.stderr.write(`steward: manager ${process.pid} up, runtime directory ${options.runtimeDir}; starting ${units.join(", ") || "nothing"}\n`);
+  const tracking = manager.processes.tracking === "cgroup" ? `cgroup ${manager.processes.cgroups?.root ?? ""}` : `process tree (${manager.trackingNote ?? "no cgroup"})`;
+  process.stderr.write(`steward: manager ${process.pid} up, runtime directory ${options.runtimeDir}; tracking by ${tracking}\n`);
+  process.stderr.write(`steward: starting ${units.join(", ") || "nothing"}\n`);
   if (units.length > 0) {
     const outcome = await manager.submit({ action: "start", units: [...units] });
     if (!outcome.ok) process.stderr.write(`steward: start-up: ${outcome.message ?? "some units failed"}\n`);
   }
   // Tell a supervisor above us that the initial start jobs are done.
   notify({ READY: 1, STATUS: `${manager.runners.size} units loaded` }, { unsetEnvironment: true });
+  // The handlers stay: a SIGTERM while the manager finishes must not kill it with a signal status.
   await manager.stopped;
   process.stderr.write("steward: every unit stopped; manager exiting\n");
-  for (const signal of signals) process.off(signal, onSignal);
   return 0;
 }

@@ -14,6 +14,7 @@ import { monotonicUsec } from "./clock.js";
 import { defaultLogDirectory, LogRegistry, type EchoTarget, type UnitLogRecord } from "./logs/index.js";
 import { NotifyRouter } from "./notify-router.js";
 import { ProcessTable } from "./process-table.js";
+import { CgroupTracker, probeCgroups } from "./cgroups.js";
 import { claimRuntimeDir, type RuntimeDirLock } from "./runtime-dir.js";
 import { ServiceRunner, type RunnerHost } from "./service-runner.js";
 import { unitStatus, listEntry } from "./unit-status.js";
@@ -26,6 +27,8 @@ export interface ManagerOptions {
   echo?: EchoTarget | null;
   /** Lines about the manager itself. */
   say?: (message: string) => void;
+  /** "tree" forces process-tree tracking even where cgroups are writable. */
+  tracking?: "auto" | "tree";
 }
 
 interface PendingRequest {
@@ -35,13 +38,15 @@ interface PendingRequest {
 
 export class Manager implements ManagerControl {
   readonly options: ManagerOptions;
-  readonly processes = new ProcessTable();
+  processes = new ProcessTable();
   readonly registry: UnitRegistry;
   readonly runners = new Map<string, ServiceRunner>();
   readonly #subscribers = new Set<(event: ManagerEvent) => void>();
   readonly #pending = new Map<number, PendingRequest>();
   readonly #exitWatches = new Map<number, { pid: number; onExit: () => void }>();
   readonly #needsRestart = new Set<string>();
+  /** Why tracking is by process tree, when it is. */
+  trackingNote: string | null = null;
   #jobs!: JobEngineState;
   #lock: RuntimeDirLock | null = null;
   #reaper: Reaper | null = null;
@@ -72,6 +77,9 @@ export class Manager implements ManagerControl {
   async start(): Promise<void> {
     this.#lock = claimRuntimeDir(this.options.runtimeDir);
     setChildSubreaper(true);
+    const cgroups = this.options.tracking === "tree" ? { mount: null, root: null, reason: "tree tracking was asked for" } : probeCgroups();
+    this.processes = new ProcessTable(cgroups.root && cgroups.mount ? new CgroupTracker(cgroups.mount, cgroups.root) : null);
+    this.trackingNote = cgroups.reason;
     this.#reaper = new Reaper((changes) => this.#onChildChanges(changes));
     this.#exitWatcher = new PidfdExitWatcher((pidfds) => this.#onPidfdsExited(pidfds));
     this.#logs = new LogRegistry({ directory: defaultLogDirectory(this.options.runtimeDir), echo: this.options.echo ?? null });
@@ -110,7 +118,7 @@ export class Manager implements ManagerControl {
         notFound.push(name);
         continue;
       }
-      units.push(unitStatus(registered.loaded, this.runners.get(name) ?? null, this.#logs.store(name), this.#needsRestart.has(name)));
+      units.push(unitStatus(registered.loaded, this.runners.get(name) ?? null, this.#logs.store(name), this.#needsRestart.has(name), this.processes));
     }
     return { units, notFound };
   }
@@ -337,6 +345,7 @@ export class Manager implements ManagerControl {
     this.#exitWatches.clear();
     this.#exitWatcher?.close();
     this.#reaper?.close();
+    this.processes.cgroups?.removeAll();
     await this.#logs.close();
     this.#publish({ kind: "shutdown" });
     this.#lock?.release();

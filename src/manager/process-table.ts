@@ -5,6 +5,7 @@
 // trail is lost (a daemon that called setsid() and whose parent exited) is still
 // recognised by the INVOCATION_ID it inherited, unique to each start of a unit.
 // DESIGN.md calls this "tree" tracking; status shows it.
+import type { CgroupTracker } from "./cgroups.js";
 import { allProcesses, readProcEnvironmentVariable, readProcStat, type ProcStat } from "./proc.js";
 
 /** "adopted": an orphan attributed by timing alone; a PID file or MAINPID= naming it may move it. */
@@ -20,6 +21,16 @@ interface Owner {
 export class ProcessTable {
   readonly #owners = new Map<number, Owner>();
   readonly #invocations = new Map<string, string>();
+  /** With cgroups, membership is the kernel's answer and the tree is not consulted. */
+  readonly cgroups: CgroupTracker | null;
+
+  constructor(cgroups: CgroupTracker | null = null) {
+    this.cgroups = cgroups;
+  }
+
+  get tracking(): "cgroup" | "tree" {
+    return this.cgroups ? "cgroup" : "tree";
+  }
 
   /** Each start of a unit has its own INVOCATION_ID, which its processes inherit. */
   registerInvocation(invocationId: string, unit: string): void {
@@ -56,8 +67,9 @@ export class ProcessTable {
     return owner ? { unit: owner.unit, role: owner.role } : null;
   }
 
-  /** The unit a live process belongs to: registered, same session, or descended from one that is. */
+  /** The unit a live process belongs to: its cgroup's; or registered, same session, descended from one that is. */
   unitOf(pid: number): string | null {
+    if (this.cgroups) return this.cgroups.unitOf(pid);
     const direct = this.#valid(pid);
     if (direct) return direct.unit;
     let stat = readProcStat(pid);
@@ -73,7 +85,12 @@ export class ProcessTable {
   }
 
   /** Every live process of a unit, from one scan of /proc. */
-  membersOf(unit: string, processes: ProcStat[] = allProcesses()): number[] {
+  membersOf(unit: string, processes?: ProcStat[]): number[] {
+    if (this.cgroups) return this.cgroups.membersOf(unit);
+    return this.#treeMembersOf(unit, processes ?? allProcesses());
+  }
+
+  #treeMembersOf(unit: string, processes: ProcStat[]): number[] {
     const byPid = new Map(processes.map((p) => [p.pid, p]));
     const cache = new Map<number, string | null>();
     const owner = (p: ProcStat, depth: number): string | null => {
@@ -96,6 +113,7 @@ export class ProcessTable {
    * parent exited after the unit's process did. Returns whether it is now the unit's.
    */
   claimOrphan(pid: number, unit: string): boolean {
+    if (this.cgroups) return this.cgroups.unitOf(pid) === unit;
     const direct = this.#valid(pid);
     if (direct?.role === "adopted" && direct.unit !== unit) {
       this.register(pid, unit, "member");
@@ -114,6 +132,7 @@ export class ProcessTable {
    * unit's process ends: what it left behind is attributed to that unit.
    */
   adoptOrphans(unit: string): number[] {
+    if (this.cgroups) return []; // an orphan stays in its cgroup: nothing to guess
     const adopted: number[] = [];
     for (const p of allProcesses()) {
       if (p.ppid !== process.pid || p.state === "Z") continue;

@@ -164,6 +164,7 @@ export class ServiceRunner {
     for (const pidfd of this.#pidfds.values()) closeFd(pidfd);
     this.#pidfds.clear();
     this.#host.processes.forgetUnit(this.name);
+    this.#host.processes.cgroups?.release(this.name);
   }
 
   #apply(effect: Effect): void {
@@ -230,6 +231,7 @@ export class ServiceRunner {
         managerEnv: this.#host.managerEnv,
         setListenPid: false,
         setWatchdogPid: role === "main" && this.#model.service.watchdogUsec > 0,
+        cgroup: this.#host.processes.cgroups?.dirOf(this.name),
       });
       if (!plan.ok) {
         this.#host.logs.store(this.name).appendManagerLine(plan.message);
@@ -243,7 +245,10 @@ export class ServiceRunner {
       } catch (error) {
         if (!(error instanceof SpawnError)) throw error;
         this.#host.logs.store(this.name).appendManagerLine(`${command.path}: ${error.stage} failed: ${error.code}`);
-        this.dispatch({ kind: "spawn-failed", role, stage: error.stage, code: error.code, message: error.message, now: now() });
+        // DESIGN.md: a Limit*= that cannot be applied fails the start with result "resources",
+        // as the other set-up steps the manager does before fork ("prepare") do.
+        const stage = error.stage === "rlimit" ? "prepare" : error.stage;
+        this.dispatch({ kind: "spawn-failed", role, stage, code: error.code, message: error.message, now: now() });
         return;
       }
       this.#host.processes.register(child.pid, this.name, role);
@@ -427,6 +432,11 @@ export class ServiceRunner {
 
   #awaitProcessesGone(): void {
     this.#stopWatchingMembers();
+    const cgroups = this.#host.processes.cgroups;
+    if (cgroups) {
+      this.#membersWatch.push(cgroups.whenEmpty(this.name, () => this.dispatch({ kind: "processes-gone", now: this.#host.now() })));
+      return;
+    }
     const members = this.#host.processes.membersOf(this.name);
     if (members.length === 0) {
       this.dispatch({ kind: "processes-gone", now: this.#host.now() });

@@ -7,6 +7,7 @@ import { describeProcessEnd } from "../protocol/exit-status.js";
 import type { LoadedUnit } from "../units/loader.js";
 import { wallClockAt } from "./clock.js";
 import type { LogStore } from "./logs/index.js";
+import type { ProcessTable } from "./process-table.js";
 import type { ServiceRunner } from "./service-runner.js";
 
 export const STATUS_LOG_LINES = 10;
@@ -26,7 +27,7 @@ export function listEntry(loaded: LoadedUnit, runner: ServiceRunner | null): Lis
   };
 }
 
-export function unitStatus(loaded: LoadedUnit, runner: ServiceRunner | null, log: LogStore, needsRestart: boolean): UnitStatus {
+export function unitStatus(loaded: LoadedUnit, runner: ServiceRunner | null, log: LogStore, needsRestart: boolean, processes: ProcessTable): UnitStatus {
   const snapshot = runner?.snapshot;
   const state = snapshot?.state ?? { kind: "dead" as const };
   const runtime = snapshot?.runtime;
@@ -42,7 +43,8 @@ export function unitStatus(loaded: LoadedUnit, runner: ServiceRunner | null, log
     restarts: runtime?.restarts ?? 0,
     readySince: iso(runtime?.readySince ?? null),
     activeSince: iso(runner?.facts.activeSince ?? null),
-    tracking: "tree",
+    tracking: processes.tracking,
+    ...usage(loaded.name, processes),
     fdStore: [],
     listen: null,
     loadError: loaded.loadError
@@ -53,4 +55,9 @@ export function unitStatus(loaded: LoadedUnit, runner: ServiceRunner | null, log
     mainExit: mainExit?.end ? describeProcessEnd(mainExit.end) : null,
     recentLogs: log.recent(STATUS_LOG_LINES).map((r) => ({ unit: loaded.name, time: r.time, stream: r.stream, text: r.text })),
   };
+}
+
+function usage(unit: string, processes: ProcessTable): { cpuUsageUsec: number | null; memoryBytes: number | null } {
+  const figures = processes.cgroups?.usage(unit);
+  return { cpuUsageUsec: figures?.cpuUsec ?? null, memoryBytes: figures?.memoryBytes ?? null };
 }

@@ -53,6 +53,11 @@ const steward = new Steward({
     Restart=sometimes`,
 });
 const pidFile = join(steward.dir, "forking.pid");
+const latePidFile = join(steward.dir, "late.pid");
+steward.writeUnit("late.service", `[Service]\nType=forking\nPIDFile=${latePidFile}\nExecStart=/bin/sh ${daemonize} ${latePidFile} 0.3\n`);
+const nrOpen = Number(readFileSync("/proc/sys/fs/nr_open", "utf8"));
+steward.writeUnit("limits.service", `[Service]\nExecStart=/bin/sleep 300\nLimitNOFILE=${nrOpen}:${nrOpen + 1}\n`);
+steward.writeUnit("envfile.service", `[Service]\nExecStart=/bin/sleep 300\nEnvironmentFile=/nonexistent/env\n`);
 const outsidePidFile = join(steward.dir, "outside.pid");
 steward.writeUnit("forking.service", `[Service]\nType=forking\nPIDFile=${pidFile}\nExecStart=/bin/sh ${daemonize} ${pidFile}\n`);
 steward.writeUnit("outside.service", `[Service]\nType=forking\nPIDFile=${outsidePidFile}\nExecStart=/bin/true\n`);
@@ -74,6 +79,17 @@ function comm(pid: number | null): string {
 test("simple: active once spawned, the main PID is the program", async () => {
   await steward.waitActive("simple.service", "running");
   assert.equal(comm((await steward.status("simple.service")).mainPid), "sleep");
+});
+
+test("tracking: with a writable cgroup v2 each service runs in a cgroup of its own; else the tree", async () => {
+  const status = await steward.status("simple.service");
+  const managerPid = Number(readFileSync(join(steward.runtimeDir, "manager.pid"), "utf8"));
+  if (status.tracking === "cgroup") {
+    const cgroup = readFileSync(`/proc/${status.mainPid}/cgroup`, "utf8");
+    assert.match(cgroup, new RegExp(`^0::.*/steward-${managerPid}/simple\\.service$`, "m"));
+  } else {
+    assert.match(steward.stderr, /tracking by process tree \(.+\)/);
+  }
 });
 
 test("exec: active once execve succeeded", async () => {
@@ -131,6 +147,25 @@ test("forking: a PID file naming a process outside the service is refused (resul
   assert.equal(status.result, "protocol");
   assert.equal(outsider.exitCode, null, "the outsider was not touched");
   process.kill(outsider.pid ?? 0, 0);
+});
+
+test("forking: a PID file that appears after the start process exited is waited for", async () => {
+  const result = await steward.run("start", "late");
+  assert.equal(result.code, 0, result.stderr);
+  const status = await steward.status("late.service");
+  assert.equal(status.mainPid, Number(readFileSync(latePidFile, "utf8").trim()));
+});
+
+test("resources: a missing EnvironmentFile= fails the start with result resources, naming the file", async () => {
+  assert.notEqual((await steward.run("start", "envfile")).code, 0);
+  const status = await steward.status("envfile.service");
+  assert.equal(status.result, "resources");
+  assert.ok(status.recentLogs.some((l) => l.text.includes("/nonexistent/env")), JSON.stringify(status.recentLogs));
+});
+
+test("resources: a Limit*= that cannot be applied fails the start with result resources", async () => {
+  assert.notEqual((await steward.run("start", "limits")).code, 0);
+  assert.equal((await steward.status("limits.service")).result, "resources");
 });
 
 test("a broken unit names file, line, key and reason; the others still run", async () => {

@@ -136,6 +136,6 @@ test("daemon-reload re-reads files, restarts nothing, and status says a restart 
 test("shutdown stops everything in reverse order and the manager exits 0", async () => {
   const result = await steward.run("shutdown");
   assert.equal(result.code, 0);
-  assert.equal(await steward.stopManager("SIGTERM"), 0);
+  assert.equal(await steward.waitExit(), 0);
   assert.deepEqual(steward.strays(), []);
 });

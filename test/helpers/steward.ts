@@ -133,6 +133,14 @@ export class Steward {
     this.#manager?.stderr?.destroy();
   }
 
+  /** Waits for the manager to exit by itself (after `steward shutdown`); returns its exit code. */
+  async waitExit(): Promise<number | null> {
+    if (!this.#exit) return null;
+    const code = await withDeadline(this.#exit, 30_000, () => `steward up to exit; stderr:\n${this.#stderr}`);
+    await this.#events;
+    return code;
+  }
+
   /** Sends a signal to the manager and waits for it to exit; returns its exit code. */
   async stopManager(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     if (!this.#manager || !this.#exit) return null;
