@@ -6,6 +6,7 @@ import { ApiClient, ApiRequestError, ApiUnavailableError } from "../api/client.j
 import { controlSocketPath, resolveRuntimeDir } from "../api/paths.js";
 import type { JobAction } from "../api/types.js";
 import { formatList, formatStatus } from "./format-status.js";
+import { RUN_USAGE, runRunCommand } from "./run-command.js";
 import { styler } from "./style.js";
 import { wholeUnitName } from "./unit-names.js";
 
@@ -16,6 +17,7 @@ Usage: steward [--runtime-dir DIR] COMMAND [OPTIONS] [UNIT...]
 
 Commands:
   up [--units DIR]... [UNIT...]       run the manager in the foreground
+  run [OPTIONS] -- CMD [ARG...]       run one command under steward (also as a container's PID 1)
   start|stop|restart UNIT...          start, stop or restart units, waiting for the job
   reload|try-restart UNIT...          reload units; restart units that are running
   status [UNIT...] [--json]           show units' state (exit 3 if one is not active, 4 if unknown)
@@ -76,6 +78,14 @@ that set NOTIFY_SOCKET it reports READY=1 once the initial start jobs are done.
       const { runForeground } = await import("../manager/foreground.js");
       const dirs = (values.units as string[] | undefined) ?? (process.env.STEWARD_UNITS ?? "").split(":").filter(Boolean);
       return runForeground({ runtimeDir, unitDirs: dirs, units: units.map(wholeUnitName) });
+    },
+  },
+  run: {
+    summary: "run one command under steward, without a unit file",
+    usage: RUN_USAGE,
+    options: {},
+    run(_values, _units, _client, runtimeDir) {
+      return runRunCommand(runArgs, runtimeDir);
     },
   },
   start: jobCommand("start", "Start units, waiting until they are ready"),
@@ -172,6 +182,9 @@ Stops every unit in reverse dependency order; the manager then exits 0.
   },
 };
 
+/** `steward run` parses its own arguments (everything after `--` belongs to the command). */
+let runArgs: string[] = [];
+
 function usageError(message: string): number {
   process.stderr.write(`steward: ${message}\nTry 'steward --help'.\n`);
   return 1;
@@ -212,6 +225,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) return usageError(`unknown command '${name}'`);
+  if (name === "run") {
+    if (args[0] === "--help" || args[0] === "-h") {
+      process.stdout.write(`Usage: ${command.usage}`);
+      return 0;
+    }
+    runArgs = args;
+    return command.run({}, [], new ApiClient(""), resolveRuntimeDir({ option }));
+  }
   let parsed;
   try {
     parsed = parseArgs({ args, options: { ...command.options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });

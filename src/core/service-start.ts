@@ -5,6 +5,7 @@ import { enterRunning } from "./service-running.js";
 import { hasCommand, spawnControl, spawnMain } from "./service-spawn.js";
 import type { PidFileOutcome, ServiceState, StartPostState, StartState } from "./service-state.js";
 import { enterDead, enterSignal, enterStop, enterStopPost } from "./service-stop.js";
+import { resetWatchdog } from "./service-watchdog.js";
 import { checkStartLimit } from "./start-limit.js";
 import type { Transition } from "./service-transition.js";
 
@@ -30,6 +31,10 @@ export function beginStart(t: Transition, automatic: boolean): ServiceState {
     reloadBeganAt: null,
     stopRequested: false,
     invocation: t.runtime.invocation + 1,
+    // The interval the main process is told (WATCHDOG_USEC=), whatever the last run asked for.
+    watchdogUsec: t.service.watchdogUsec,
+    watchdog: null,
+    refusedNotifySenders: [],
   });
   return enterCondition(t);
 }
@@ -72,7 +77,9 @@ export function runNextMain(t: Transition, state: StartState, index: number): Se
   return { ...state, mainPid: null, mainCommand: index, deadline: t.startDeadline };
 }
 
+/** The service is started per Type=: the watchdog starts counting (systemd's service_enter_start_post). */
 export function enterStartPost(t: Transition, mainPid: number | null): ServiceState {
+  resetWatchdog(t);
   if (!hasCommand(t, "ExecStartPost")) return enterRunning(t, mainPid, "success");
   const control = spawnControl(t, "ExecStartPost", 0, mainPid);
   return { kind: "start-post", mainPid, control, lookup: "none", deadline: t.startDeadline };

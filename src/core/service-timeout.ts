@@ -1,20 +1,29 @@
-// A state's deadline passed (systemd's service_dispatch_timer, protocols.md §4.3 table):
-// TimeoutStartSec= with TimeoutStartFailureMode=, RuntimeMaxSec=, a reload that takes too
-// long, TimeoutStopSec= with TimeoutStopFailureMode= through the kill stages, and the end of
-// RestartSec=.
+// The service's one timer fired (systemd's service_dispatch_timer, protocols.md §4.3 table,
+// and service_dispatch_watchdog): TimeoutStartSec= with TimeoutStartFailureMode=,
+// RuntimeMaxSec=, a reload that takes too long, TimeoutStopSec= with TimeoutStopFailureMode=
+// through the kill stages, the end of RestartSec=, and WatchdogSec= without a WATCHDOG=1.
 import { finishReload } from "./service-reload.js";
 import { beginStart } from "./service-start.js";
-import { controlOf, deadlineOf, mainPidOf } from "./service-state.js";
+import { activeWatchdog, controlOf, deadlineOf, mainPidOf } from "./service-state.js";
 import type { ControlProcess, ServiceState } from "./service-state.js";
 import type { TimeoutFailureMode } from "../units/service-section.js";
 import { enterDead, enterSignal, enterStop, enterStopPost } from "./service-stop.js";
 import { SIGKILL } from "./signal-numbers.js";
 import type { Transition } from "./service-transition.js";
+import { onWatchdogExpired } from "./service-watchdog.js";
 
 export function onTimer(t: Transition, state: ServiceState): ServiceState {
   const deadline = deadlineOf(state);
+  // The state's own timeout first: systemd runs the watchdog at idle priority. If both are
+  // due and the state stays where the watchdog counts, the re-armed timer fires again at once.
+  if (deadline !== null && t.now >= deadline) return onStateTimeout(t, state);
+  const watchdog = activeWatchdog(state, t.runtime);
+  if (watchdog !== null && t.now >= watchdog.deadline) return onWatchdogExpired(t, state);
   // A timer armed for an earlier deadline, or for a state since left.
-  if (deadline === null || t.now < deadline) return state;
+  return state;
+}
+
+function onStateTimeout(t: Transition, state: ServiceState): ServiceState {
   const mainPid = mainPidOf(state);
   const control = controlOf(state);
   const { sendSigkill } = t.service.kill;

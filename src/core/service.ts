@@ -2,14 +2,15 @@
 // Pure: no I/O, no clock (time comes on the event), nothing the caller holds is changed.
 // The states, events and effects are in service-state.ts; how each kind of event moves each
 // state is in the file named after it: requests here, processes in service-process.ts,
-// sd_notify in service-notify.ts, deadlines in service-timeout.ts.
+// sd_notify in service-notify.ts, deadlines in service-timeout.ts, the watchdog in
+// service-watchdog.ts.
 import type { ServiceUnitModel } from "../units/unit-model.js";
 import { onNotify } from "./service-notify.js";
 import { onChildExited, onChildStopped, onSpawned, onSpawnFailed } from "./service-process.js";
 import { canReload, enterReload } from "./service-reload.js";
 import { enterRunning } from "./service-running.js";
 import { beginStart, onMainPidGuessed, onPidFileRead, pidFileNeverWritten } from "./service-start.js";
-import { activeState, controlOf, deadlineOf, mainPidOf } from "./service-state.js";
+import { activeState, controlOf, mainPidOf, timerOf, WATCHDOG_STATES } from "./service-state.js";
 import type { ServiceEvent, ServiceSnapshot, ServiceState, StepResult } from "./service-state.js";
 import { enterDead, enterSignal, enterStop, enterStopPost } from "./service-stop.js";
 import { restartNow, onTimer } from "./service-timeout.js";
@@ -19,7 +20,7 @@ import { Transition } from "./service-transition.js";
 export function step(model: ServiceUnitModel, snapshot: ServiceSnapshot, event: ServiceEvent): StepResult {
   const t = new Transition(model, snapshot.runtime, event.now);
   const state = runQueuedStart(t, dispatch(t, snapshot.state, event));
-  settle(t, snapshot.state, state, event);
+  settle(t, snapshot, state, event);
   return { state, runtime: t.runtime, effects: t.effects };
 }
 
@@ -257,13 +258,18 @@ function watchesPidFile(state: ServiceState): boolean {
 
 /**
  * The effects that follow from the new state itself, so that no transition can forget them:
- * the one timer at the state's deadline, the PID file watch, the emptiness request; and when
- * the service became ready.
+ * the watchdog stopped outside its states, the one timer at the earlier of the state's and
+ * the watchdog's deadline, the PID file watch, the emptiness request; and when the service
+ * became ready.
  */
-function settle(t: Transition, before: ServiceState, after: ServiceState, event: ServiceEvent): void {
+function settle(t: Transition, snapshot: ServiceSnapshot, after: ServiceState, event: ServiceEvent): void {
+  const before = snapshot.state;
+  // systemd stops the watchdog on entering any state it does not count in.
+  if (!WATCHDOG_STATES.has(after.kind) && t.runtime.watchdog !== null) t.update({ watchdog: null });
+
   // A timer that fired is spent even if the deadline stays the same.
-  const armed = event.kind === "timer" ? null : deadlineOf(before);
-  const deadline = deadlineOf(after);
+  const armed = event.kind === "timer" ? null : timerOf(snapshot);
+  const deadline = timerOf({ state: after, runtime: t.runtime });
   if (deadline !== armed) t.emit(deadline === null ? { kind: "disarm-timer" } : { kind: "arm-timer", at: deadline });
 
   const path = t.service.pidFile;

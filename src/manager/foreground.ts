@@ -10,7 +10,16 @@ export interface ForegroundOptions {
   unitDirs: readonly string[];
   /** Units to start; none: every unit with an [Install] section. */
   units: readonly string[];
+  /**
+   * `steward run`: the one unit that matters. When it ends for good the manager stops
+   * and exits with its main process's exit status (128+n for a signal, as tini does);
+   * SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded to its main process instead
+   * of stopping everything.
+   */
+  mainUnit?: string;
 }
+
+const FORWARDED: readonly NodeJS.Signals[] = ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 
 export async function runForeground(options: ForegroundOptions): Promise<number> {
   if (options.unitDirs.length === 0) {
@@ -38,9 +47,21 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
     process.stderr.write(`steward: ${signal}: stopping every unit\n`);
     manager.shutdown();
   };
-  // SIGHUP: the terminal went away; leave nothing running behind it.
-  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
-  for (const signal of signals) process.on(signal, onSignal);
+  // SIGHUP: the terminal went away; leave nothing running behind it (steward up).
+  const stopSignals: NodeJS.Signals[] = options.mainUnit ? ["SIGTERM", "SIGINT"] : ["SIGTERM", "SIGINT", "SIGHUP"];
+  for (const signal of stopSignals) process.on(signal, onSignal);
+  let exitCode = 0;
+  if (options.mainUnit) {
+    const mainUnit = options.mainUnit;
+    for (const signal of FORWARDED) process.on(signal, () => manager.forwardSignal(mainUnit, signal));
+    manager.subscribe((event) => {
+      if (event.kind !== "unit" || event.unit.name !== mainUnit) return;
+      const ended = manager.endOf(mainUnit);
+      if (ended === null) return;
+      exitCode = ended;
+      manager.shutdown();
+    });
+  }
   const units = options.units.length > 0 ? options.units : manager.installedUnits();
   const tracking = manager.processes.tracking === "cgroup" ? `cgroup ${manager.processes.cgroups?.root ?? ""}` : `process tree (${manager.trackingNote ?? "no cgroup"})`;
   process.stderr.write(`steward: manager ${process.pid} up, runtime directory ${options.runtimeDir}; tracking by ${tracking}\n`);
@@ -49,10 +70,18 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
     const outcome = await manager.submit({ action: "start", units: [...units] });
     if (!outcome.ok) process.stderr.write(`steward: start-up: ${outcome.message ?? "some units failed"}\n`);
   }
+  if (options.mainUnit) {
+    // The one unit could not even be set up (a bad setting), or ended before we looked.
+    const ended = manager.runners.has(options.mainUnit) ? manager.endOf(options.mainUnit) : 1;
+    if (ended !== null) {
+      exitCode = ended;
+      manager.shutdown();
+    }
+  }
   // Tell a supervisor above us that the initial start jobs are done.
   notify({ READY: 1, STATUS: `${manager.runners.size} units loaded` }, { unsetEnvironment: true });
   // The handlers stay: a SIGTERM while the manager finishes must not kill it with a signal status.
   await manager.stopped;
   process.stderr.write("steward: every unit stopped; manager exiting\n");
-  return 0;
+  return exitCode;
 }

@@ -7,8 +7,9 @@ import type { ActiveState } from "../core/service-state.js";
 import { controlSocketPath } from "../api/paths.js";
 import { ApiServer, type ManagerControl } from "../api/server.js";
 import type { JobOutcome, JobRequest, ListEntry, LogLine, ManagerEvent, UnitStatus } from "../api/types.js";
+import { shellExitCode } from "../protocol/exit-status.js";
 import {
-  closeFd, openPidfd, PidfdExitWatcher, Reaper, setChildSubreaper, type ChildChange,
+  closeFd, isSystemCallError, killPid, openPidfd, PidfdExitWatcher, Reaper, setChildSubreaper, type ChildChange,
 } from "../sys/index.js";
 import { monotonicUsec } from "./clock.js";
 import { defaultLogDirectory, LogRegistry, type EchoTarget, type UnitLogRecord } from "./logs/index.js";
@@ -189,6 +190,32 @@ export class Manager implements ManagerControl {
 
   #publish(event: ManagerEvent): void {
     for (const subscriber of this.#subscribers) subscriber(event);
+  }
+
+  /**
+   * For `steward run`: the shell-style exit status of a unit that has ended for good
+   * (dead or failed, no restart pending); null while it runs or will run again.
+   */
+  endOf(unit: string): number | null {
+    const runner = this.runners.get(unit);
+    if (!runner) return null;
+    const { state, runtime } = runner.snapshot;
+    if (state.kind !== "dead" && state.kind !== "failed") return null;
+    const end = runtime.mainExit?.end;
+    if (end) return shellExitCode(end);
+    return runtime.result === "success" ? 0 : 1;
+  }
+
+  /** Passes a signal on to a unit's main process (steward run as a container's PID 1). */
+  forwardSignal(unit: string, signal: NodeJS.Signals): void {
+    const pid = this.runners.get(unit)?.snapshot.state;
+    const mainPid = pid && "mainPid" in pid ? pid.mainPid : null;
+    if (mainPid === null) return;
+    try {
+      killPid(mainPid, signal);
+    } catch (error) {
+      if (!isSystemCallError(error, "ESRCH")) throw error;
+    }
   }
 
   // --- units ------------------------------------------------------------------

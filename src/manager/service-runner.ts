@@ -271,7 +271,8 @@ export class ServiceRunner {
         case "inherit":
           return fallback ?? 1;
         case "tty":
-          return 1;
+          // steward has no TTYPath=: "tty" is the terminal steward itself writes to.
+          return fallback === null ? 1 : 2;
         case "file": {
           // file: writes from the start without truncating; append: at the end; truncate: emptied first.
           const flags = target.mode === "append" ? "a" : target.mode === "truncate" ? "w" : constants.O_WRONLY | constants.O_CREAT;
@@ -294,8 +295,9 @@ export class ServiceRunner {
     // own, so that `steward logs` can tell the two streams apart.
     const stderrTarget = exec.standardError.kind === "inherit" && exec.standardOutput.kind !== "log" ? null : exec.standardError.kind === "inherit" ? exec.standardOutput : exec.standardError;
     const stderr = stderrTarget === null ? stdout : output(stderrTarget, stdout);
+    const stdin = exec.standardInput.kind === "tty" ? 0 : this.#devNull;
     return {
-      fds: [this.#devNull, stdout, stderr],
+      fds: [stdin, stdout, stderr],
       release: () => owned.forEach((fd) => closeFd(fd)),
     };
   }

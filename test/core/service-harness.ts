@@ -6,7 +6,7 @@ import { parseNotify } from "../../src/protocol/notify-message.js";
 import type { NotifyMessage } from "../../src/protocol/notify-message.js";
 import type { ProcessEnd } from "../../src/protocol/exit-status.js";
 import { step } from "../../src/core/service.js";
-import { activeState, controlPidOf, deadlineOf, initialServiceSnapshot, mainPidOf } from "../../src/core/service-state.js";
+import { activeState, controlPidOf, initialServiceSnapshot, mainPidOf, timerOf } from "../../src/core/service-state.js";
 import type {
   Effect,
   MainPidCheck,
@@ -33,8 +33,8 @@ export function serviceUnit(text: string): ServiceUnitModel {
   return built.model;
 }
 
-export function notifyMessage(text: string): NotifyMessage {
-  const parsed = parseNotify(Buffer.from(text), 0);
+export function notifyMessage(text: string, fds = 0): NotifyMessage {
+  const parsed = parseNotify(Buffer.from(text), fds);
   assert.ok(parsed.ok, `bad notify text ${text}`);
   return parsed.message;
 }
@@ -45,6 +45,15 @@ export const killed = (signal: number, coreDumped = false): ProcessEnd => ({ kin
 type EventInput = ServiceEvent extends infer E ? (E extends ServiceEvent ? Omit<E, "now"> : never) : never;
 
 export const SECOND = 1_000_000;
+
+/** What the manager adds to a notify event besides the message. */
+export interface NotifyExtra {
+  member?: boolean;
+  mainPidCheck?: MainPidCheck;
+  /** fds attached to the datagram (MAINPIDFD=1 needs exactly one). */
+  fds?: number;
+  mainPidFromFd?: number;
+}
 
 export class ServiceDriver {
   snapshot: ServiceSnapshot = initialServiceSnapshot();
@@ -131,13 +140,14 @@ export class ServiceDriver {
     return this.send({ kind: "child-exited", pid, end: typeof end === "number" ? exited(end) : end, pidFile });
   }
 
-  notify(sender: ProcessRole | number, text: string, extra: { member?: boolean; mainPidCheck?: MainPidCheck } = {}): Effect[] {
+  notify(sender: ProcessRole | number, text: string, extra: NotifyExtra = {}): Effect[] {
     const senderPid = typeof sender === "number" ? sender : this.pidOf(sender);
     return this.send({
       kind: "notify",
       senderPid,
       senderIsMember: extra.member ?? false,
-      message: notifyMessage(text),
+      message: notifyMessage(text, extra.fds ?? 0),
+      ...(extra.mainPidFromFd === undefined ? {} : { mainPidFromFd: extra.mainPidFromFd }),
       mainPidCheck: extra.mainPidCheck,
     });
   }
@@ -175,9 +185,10 @@ export class ServiceDriver {
     return effects.some((e) => e.kind === kind);
   }
 
-  /** Checks the state's deadline and the armed timer agree. */
+  /** Checks the armed timer is at the earlier of the state's and the watchdog's deadline. */
   assertTimerMatchesState(): void {
-    assert.equal(this.timer, deadlineOf(this.state), `timer ${this.timer} vs deadline in ${describeState(this.state)}`);
+    const watchdog = JSON.stringify(this.runtime.watchdog);
+    assert.equal(this.timer, timerOf(this.snapshot), `timer ${this.timer} vs deadline in ${describeState(this.state)}, watchdog ${watchdog}`);
   }
 }
 
@@ -196,7 +207,7 @@ export const timer: Action = (d) => void d.fireTimer();
 export const gone: Action = (d) => void d.gone();
 export const exit = (role: ProcessRole, end: ProcessEnd | number, pidFile?: PidFileOutcome): Action => (d) => void d.exit(role, end, pidFile);
 export const notify =
-  (sender: ProcessRole | number, text: string, extra?: { member?: boolean; mainPidCheck?: MainPidCheck }): Action =>
+  (sender: ProcessRole | number, text: string, extra?: NotifyExtra): Action =>
   (d) =>
     void d.notify(sender, text, extra);
 export const advance = (usec: number): Action => (d) => void d.advance(usec);

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { constants } from "node:os";
-import { advance, exit, gone, notify, reload, runRow, send, start, stopped, timer } from "./service-harness.js";
-import type { Action, Row } from "./service-harness.js";
+import { advance, exit, gone, notify, reload, runRow, send, start, stop, stopped, timer } from "./service-harness.js";
+import type { Action, Row, ServiceDriver } from "./service-harness.js";
 
 const { SIGTERM, SIGCONT, SIGHUP, SIGUSR1, SIGSTOP, SIGTSTP } = constants.signals;
 
@@ -179,6 +179,253 @@ const notifyRows: Row[] = [
   },
 ];
 
+/** Log lines of the whole story that mention `text`. */
+const logsAbout = (d: ServiceDriver, text: string): string[] =>
+  d.history.flatMap((e) => (e.kind === "log" && e.message.includes(text) ? [`${e.level}: ${e.message}`] : []));
+
+const refusalRows: Row[] = [
+  {
+    behaviour: "notify: a refused notification is logged with the sender's PID and the reason",
+    unit: notifyUnit,
+    story: [start, notify(555, "READY=1", { member: true })],
+    expect: {
+      sub: "start",
+      check: (d) =>
+        assert.deepEqual(logsAbout(d, "PID 555"), ["notice: Ignoring notification from PID 555: only the main process (PID 100) may send (NotifyAccess=main)."]),
+    },
+  },
+  {
+    behaviour: "notify: a refused sender is logged once per start, however often it sends",
+    unit: notifyUnit,
+    story: [start, notify(555, "READY=1"), notify(555, "STATUS=x"), notify(555, "READY=1")],
+    expect: { check: (d) => (assert.equal(logsAbout(d, "PID 555").length, 1), assert.deepEqual(d.runtime.refusedNotifySenders, [555])) },
+  },
+  {
+    behaviour: "notify: each refused sender is logged once",
+    unit: notifyUnit,
+    story: [start, notify(555, "READY=1"), notify(556, "READY=1"), notify(555, "READY=1")],
+    expect: { check: (d) => assert.deepEqual([logsAbout(d, "PID 555").length, logsAbout(d, "PID 556").length], [1, 1]) },
+  },
+  {
+    behaviour: "notify: under NotifyAccess=none a refusal is a warning",
+    unit: "ExecStart=/bin/web",
+    story: [start, notify("main", "READY=1"), notify("main", "READY=1")],
+    expect: { check: (d) => assert.deepEqual(logsAbout(d, "PID 100"), ["warning: Ignoring notification from PID 100: reception is disabled (NotifyAccess=none)."]) },
+  },
+  {
+    behaviour: "notify: NotifyAccess=exec names the processes that may send",
+    unit: `${notifyUnit}\nNotifyAccess=exec\nExecStartPost=/bin/post`,
+    story: [start, ready, notify(555, "STATUS=x")],
+    expect: { check: (d) => assert.match(logsAbout(d, "PID 555")[0] ?? "", /only the main and control processes \(PID 100, 200\) may send \(NotifyAccess=exec\)/) },
+  },
+  {
+    behaviour: "notify: refused senders are forgotten at the next start",
+    unit: `${notifyUnit}\nRestart=always\nKillMode=process`,
+    story: [start, notify(555, "READY=1"), ready, exit("main", 1), timer, notify(555, "READY=1")],
+    expect: { sub: "start", restarts: 1, check: (d) => (assert.equal(logsAbout(d, "PID 555").length, 2), assert.deepEqual(d.runtime.refusedNotifySenders, [555])) },
+  },
+  {
+    behaviour: "notify: a refused message never changes state, whatever it says",
+    unit: `${notifyUnit}\nWatchdogSec=10`,
+    story: [
+      start,
+      ready,
+      notify(555, "STOPPING=1\nSTATUS=bye\nERRNO=5\nNOTIFYACCESS=all\nWATCHDOG=trigger\nWATCHDOG_USEC=0\nEXTEND_TIMEOUT_USEC=99000000\nMAINPID=555\nRESTART_RESET=1", {
+        member: true,
+        mainPidCheck: { kind: "ok" },
+      }),
+    ],
+    expect: {
+      sub: "running",
+      mainPid: 100,
+      result: "success",
+      effects: { "arm-timer": false, "disarm-timer": false, signal: false, "watch-main-pid": false, log: true },
+      check: (d) => {
+        assert.deepEqual([d.runtime.statusText, d.runtime.errno, d.runtime.notifyAccessOverride, d.runtime.watchdogUsec], [null, null, null, 10_000_000]);
+        assert.equal(d.timer, d.now + 10_000_000);
+      },
+    },
+  },
+];
+
+const mainPidFdRows: Row[] = [
+  {
+    behaviour: "notify: MAINPIDFD=1 with one fd moves the main PID to the pidfd's process",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "MAINPIDFD=1", { fds: 1, mainPidFromFd: 300, ...ok })],
+    expect: {
+      sub: "running",
+      mainPid: 300,
+      check: (d) => assert.deepEqual(d.effects.filter((e) => e.kind === "watch-main-pid"), [{ kind: "watch-main-pid", pid: 300 }]),
+    },
+  },
+  {
+    behaviour: "notify: MAINPIDFD=1 wins over MAINPID=",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "MAINPIDFD=1\nMAINPID=400", { fds: 1, mainPidFromFd: 300, ...ok })],
+    expect: { mainPid: 300 },
+  },
+  {
+    behaviour: "notify: MAINPIDFD=1 before READY=1 names the main process that then reports ready",
+    unit: notifyUnit,
+    story: [start, notify("main", "MAINPIDFD=1", { fds: 1, mainPidFromFd: 300, ...ok }), notify(300, "READY=1")],
+    expect: { sub: "running", mainPid: 300 },
+  },
+  {
+    behaviour: "notify: MAINPIDFD=1 whose pidfd the manager could not read is refused",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "MAINPIDFD=1", { fds: 1, ...ok })],
+    expect: { mainPid: 100, effects: { "watch-main-pid": false, log: true } },
+  },
+  {
+    behaviour: "notify: MAINPIDFD=1 without exactly one fd is ignored, and MAINPID= with it",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "MAINPIDFD=1\nMAINPID=400", { fds: 2, mainPidFromFd: 300, ...ok })],
+    expect: { mainPid: 100, effects: { "watch-main-pid": false } },
+  },
+  {
+    behaviour: "notify: MAINPIDFD=1 the manager refused is ignored",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "MAINPIDFD=1", { fds: 1, mainPidFromFd: 300, mainPidCheck: { kind: "refused", reason: "PID 300 does not belong to the service" } })],
+    expect: { mainPid: 100, check: (d) => assert.equal(logsAbout(d, "MAINPIDFD=1").length, 1) },
+  },
+  {
+    behaviour: "notify: MAINPIDFD=1 naming the control process is refused",
+    unit: `${notifyUnit}\nExecStartPost=/bin/post`,
+    story: [start, ready, notify("main", "MAINPIDFD=1", { fds: 1, mainPidFromFd: 200, ...ok })],
+    expect: { sub: "start-post", mainPid: 100 },
+  },
+  {
+    behaviour: "notify: MAINPID= with a MAINPIDFDID= the manager verified moves the main PID",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "MAINPID=300\nMAINPIDFDID=4242", ok)],
+    expect: { mainPid: 300 },
+  },
+  {
+    behaviour: "notify: MAINPID= whose MAINPIDFDID= does not match is ignored",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "MAINPID=300\nMAINPIDFDID=4242", { mainPidCheck: { kind: "refused", reason: "its pidfd ID is 17, not MAINPIDFDID=4242" } })],
+    expect: { mainPid: 100, effects: { "watch-main-pid": false } },
+  },
+  {
+    behaviour: "notify: MAINPID= is accepted while stopping (stop-sigterm, v257)",
+    unit: `${notifyUnit}\nKillMode=process`,
+    story: [start, ready, stop, notify("main", "MAINPID=300", ok)],
+    expect: { sub: "stop-sigterm", mainPid: 300 },
+  },
+  {
+    behaviour: "notify: MAINPID= is not accepted once the kill stages escalate (stop-sigkill)",
+    unit: `${notifyUnit}\nKillMode=process\nTimeoutStopSec=2`,
+    story: [start, ready, stop, timer, notify("main", "MAINPID=300", ok)],
+    expect: { sub: "stop-sigkill", mainPid: 100 },
+  },
+];
+
+const accessRows: Row[] = [
+  {
+    behaviour: "notify: NOTIFYACCESS= is reset on the next start",
+    unit: `${notifyUnit}\nRestart=always\nKillMode=process`,
+    story: [start, ready, notify("main", "NOTIFYACCESS=all"), exit("main", 1), timer, notify(555, "READY=1", { member: true })],
+    expect: { sub: "start", check: (d) => assert.equal(d.runtime.notifyAccessOverride, null) },
+  },
+  {
+    behaviour: "notify: NOTIFYACCESS= is reset when the service goes dead",
+    unit: `${notifyUnit}\nKillMode=process`,
+    story: [start, ready, notify("main", "NOTIFYACCESS=all"), stop, exit("main", 0)],
+    expect: { sub: "dead", check: (d) => assert.equal(d.runtime.notifyAccessOverride, null) },
+  },
+  {
+    behaviour: "notify: NOTIFYACCESS=none from the main process shuts out even the main process",
+    unit: notifyUnit,
+    story: [start, notify("main", "NOTIFYACCESS=none"), ready],
+    expect: { sub: "start", check: (d) => assert.equal(d.runtime.notifyAccessOverride, "none") },
+  },
+  {
+    behaviour: "notify: NOTIFYACCESS= equal to NotifyAccess= sets no override",
+    unit: notifyUnit,
+    story: [start, notify("main", "NOTIFYACCESS=main")],
+    expect: { check: (d) => assert.equal(d.runtime.notifyAccessOverride, null) },
+  },
+  {
+    behaviour: "notify: NOTIFYACCESS= with READY=1 in one message: READY=1 is judged by the old access",
+    unit: notifyUnit,
+    story: [start, notify(555, "NOTIFYACCESS=all\nREADY=1", { member: true })],
+    expect: { sub: "start", check: (d) => assert.equal(d.runtime.notifyAccessOverride, null) },
+  },
+];
+
+const restartReset = "Type=notify\nExecStart=/bin/daemon\nRestart=always\nKillMode=process\nRestartSec=1\nRestartSteps=3\nRestartMaxDelaySec=8";
+const crashAndRestart: Action[] = [exit("main", 1), timer, ready];
+
+const stateRows: Row[] = [
+  {
+    behaviour: "notify: RestartSteps= grows the delay with the restart counter (4s before the third restart)",
+    unit: restartReset,
+    story: [start, ready, ...crashAndRestart, ...crashAndRestart, exit("main", 1)],
+    expect: { sub: "auto-restart", restarts: 2, check: (d) => assert.equal(d.timer, d.now + 4_000_000) },
+  },
+  {
+    behaviour: "notify: RESTART_RESET=1 restores RestartSec= when RestartSteps= is in use",
+    unit: restartReset,
+    story: [start, ready, ...crashAndRestart, ...crashAndRestart, notify("main", "RESTART_RESET=1"), exit("main", 1)],
+    expect: { sub: "auto-restart", restarts: 0, check: (d) => assert.equal(d.timer, d.now + 1_000_000) },
+  },
+  {
+    behaviour: "notify: RESTART_RESET=1 from a non-main pid is ignored under NotifyAccess=main",
+    unit: restartReset,
+    story: [start, ready, ...crashAndRestart, notify(555, "RESTART_RESET=1", { member: true })],
+    expect: { restarts: 1 },
+  },
+  {
+    behaviour: "notify: ERRNO= and STATUS= are forgotten at the next start",
+    unit: `${notifyUnit}\nRestart=always\nKillMode=process`,
+    story: [start, ready, notify("main", "STATUS=broken\nERRNO=5"), exit("main", 1), timer],
+    expect: { sub: "start", check: (d) => assert.deepEqual([d.runtime.statusText, d.runtime.errno], [null, null]) },
+  },
+  {
+    behaviour: "notify: ERRNO= of a failed service is kept after it ends",
+    unit: `${notifyUnit}\nKillMode=process`,
+    story: [start, ready, notify("main", "ERRNO=28\nSTATUS=disk full"), exit("main", 1)],
+    expect: { sub: "failed", check: (d) => assert.deepEqual([d.runtime.statusText, d.runtime.errno], ["disk full", 28]) },
+  },
+  {
+    behaviour: "notify: STOPPING=1 wins over RELOADING=1 in one message",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "RELOADING=1\nSTOPPING=1")],
+    expect: { sub: "stop-sigterm", signalled: [] },
+  },
+  {
+    behaviour: "notify: READY=1 wins over RELOADING=1 in one message while running: no reload",
+    unit: notifyUnit,
+    story: [start, ready, notify("main", "READY=1\nRELOADING=1")],
+    expect: { sub: "running" },
+  },
+  {
+    behaviour: "notify: STOPPING=1 before READY=1 is recorded; READY=1 then cannot make it ready",
+    unit: notifyUnit,
+    story: [start, notify("main", "STOPPING=1"), ready],
+    expect: { sub: "start", check: (d) => assert.equal(d.runtime.notifyPhase, "stopping") },
+  },
+  {
+    behaviour: "notify: STOPPING=1 during ExecStartPost= stops, without a signal, once it would be running",
+    unit: `${notifyUnit}\nExecStartPost=/bin/post`,
+    story: [start, ready, notify("main", "STOPPING=1"), exit("control", 0)],
+    expect: { sub: "stop-sigterm", signalled: [] },
+  },
+  {
+    behaviour: "notify: RELOADING=1 after STOPPING=1 does not start a reload",
+    unit: `${notifyUnit}\nKillMode=process`,
+    story: [start, ready, notify("main", "STOPPING=1"), notify("main", "RELOADING=1")],
+    expect: { sub: "stop-sigterm", check: (d) => assert.equal(d.runtime.notifyPhase, "stopping") },
+  },
+  {
+    behaviour: "notify: STOPPING=1 is forgotten at the next start",
+    unit: `${notifyUnit}\nRestart=always\nKillMode=process`,
+    story: [start, ready, notify("main", "STOPPING=1"), exit("main", 1), timer, ready],
+    expect: { sub: "running" },
+  },
+];
+
 const notifyReload = "Type=notify-reload\nExecStart=/bin/daemon";
 /** RELOADING=1 stamped `offset` µs after the reload request (the driver's clock is CLOCK_MONOTONIC). */
 const reloading =
@@ -340,4 +587,6 @@ const stopTypeRows: Row[] = [
   },
 ];
 
-for (const row of [...notifyRows, ...notifyReloadRows, ...stopTypeRows]) test(row.behaviour, () => runRow(row));
+for (const row of [...notifyRows, ...refusalRows, ...mainPidFdRows, ...accessRows, ...stateRows, ...notifyReloadRows, ...stopTypeRows]) {
+  test(row.behaviour, () => runRow(row));
+}

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { constants } from "node:os";
 import fc from "fast-check";
 import { step } from "../../src/core/service.js";
-import { activeState, controlPidOf, deadlineOf, initialServiceSnapshot, mainPidOf } from "../../src/core/service-state.js";
+import { activeState, controlPidOf, initialServiceSnapshot, mainPidOf, timerOf } from "../../src/core/service-state.js";
 import type { Effect, PidFileOutcome, ServiceEvent, ServiceSnapshot } from "../../src/core/service-state.js";
 import type { ProcessEnd } from "../../src/protocol/exit-status.js";
 import { RESTART_POLICIES } from "../../src/units/service-section.js";
@@ -41,6 +41,8 @@ const unitArbitrary = fc
     runtimeMax: fc.boolean(),
     exitCgroup: fc.boolean(),
     ignoreFailures: fc.boolean(),
+    watchdog: fc.constantFrom(0, 0, 3, 15),
+    timeoutAbort: fc.boolean(),
   })
   .map((u) => {
     const dash = u.ignoreFailures ? "-" : "";
@@ -68,6 +70,8 @@ const unitArbitrary = fc
       "RestartSec=1",
       u.runtimeMax && !oneshot ? "RuntimeMaxSec=60" : "",
       u.exitCgroup && !oneshot ? "ExitType=cgroup" : "",
+      u.watchdog > 0 ? `WatchdogSec=${u.watchdog}` : "",
+      u.timeoutAbort ? "TimeoutAbortSec=4" : "",
     ];
     return lines.filter((line) => line !== "").join("\n");
   });
@@ -105,7 +109,33 @@ const happeningArbitrary: fc.Arbitrary<Happening> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("notify" as const),
       who: fc.constantFrom("main" as const, "control" as const, "stranger" as const),
-      text: fc.constantFrom("READY=1", "READY=1", "READY=1", "RELOADING=1", "STOPPING=1", "STATUS=busy", "ERRNO=5", "MAINPID=", "READY=1\nRELOADING=1", "NOTIFYACCESS=all", "RESTART_RESET=1"),
+      text: fc.constantFrom(
+        "READY=1",
+        "READY=1",
+        "READY=1",
+        "RELOADING=1",
+        "STOPPING=1",
+        "STATUS=busy",
+        "STATUS=",
+        "ERRNO=5",
+        "MAINPID=",
+        "MAINPIDFD=1",
+        "READY=1\nRELOADING=1",
+        "READY=1\nSTOPPING=1",
+        "NOTIFYACCESS=all",
+        "NOTIFYACCESS=none",
+        "RESTART_RESET=1",
+        "WATCHDOG=1",
+        "WATCHDOG=1",
+        "WATCHDOG=1\nSTATUS=alive",
+        "WATCHDOG=trigger",
+        "WATCHDOG_USEC=0",
+        "WATCHDOG_USEC=2000000",
+        "WATCHDOG_USEC=40000000",
+        "EXTEND_TIMEOUT_USEC=5000000",
+        "EXTEND_TIMEOUT_USEC=60000000",
+        "READY=1\nWATCHDOG=1\nEXTEND_TIMEOUT_USEC=1000000",
+      ),
       member: fc.boolean(),
       checked: fc.boolean(),
     }),
@@ -169,7 +199,7 @@ class FakeManager {
     this.snapshot = { state: result.state, runtime: result.runtime };
     const answers: EventInput[] = [];
     for (const effect of result.effects) this.interpret(effect, answers);
-    const deadline = deadlineOf(this.snapshot.state);
+    const deadline = timerOf(this.snapshot);
     assert.equal(this.timer, deadline, `timer ${this.timer} but deadline ${deadline} after ${JSON.stringify(event)}: ${describeState(before)} → ${describeState(this.snapshot.state)}`);
     // The manager answers spawns once it has carried out all the effects of the step.
     for (const answer of answers) this.send(answer);
@@ -299,7 +329,11 @@ class FakeManager {
         }
         if (text.includes("RELOADING=1")) text += `\nMONOTONIC_USEC=${this.now}`;
         const check = h.checked ? ({ kind: "ok" } as const) : ({ kind: "refused", reason: "not a member" } as const);
-        this.send({ kind: "notify", senderPid: sender, senderIsMember: h.member, message: notifyMessage(text), mainPidCheck: check });
+        // MAINPIDFD=1 carries one pidfd; the manager sometimes cannot read it (the process is gone).
+        const pidFd = text === "MAINPIDFD=1";
+        const fromFd = pidFd && this.chance(0.8) ? { mainPidFromFd: this.newProcess() } : {};
+        const message = notifyMessage(text, pidFd ? 1 : 0);
+        this.send({ kind: "notify", senderPid: sender, senderIsMember: h.member, message, ...fromFd, mainPidCheck: check });
         return;
       }
       case "timer":
