@@ -6,6 +6,7 @@ import { ApiClient, ApiRequestError, ApiUnavailableError } from "../api/client.j
 import { controlSocketPath, resolveRuntimeDir } from "../api/paths.js";
 import type { JobAction } from "../api/types.js";
 import { formatList, formatStatus } from "./format-status.js";
+import { NOTIFY_SUMMARY, NOTIFY_USAGE, runNotifyCommand } from "./notify-command.js";
 import { RUN_USAGE, runRunCommand } from "./run-command.js";
 import { styler } from "./style.js";
 import { wholeUnitName } from "./unit-names.js";
@@ -18,6 +19,7 @@ Usage: steward [--runtime-dir DIR] COMMAND [OPTIONS] [UNIT...]
 Commands:
   up [--units DIR]... [UNIT...]       run the manager in the foreground
   run [OPTIONS] -- CMD [ARG...]       run one command under steward (also as a container's PID 1)
+  notify [--ready] [--status=TEXT]... tell the manager about this service (for shell scripts)
   start|stop|restart UNIT...          start, stop or restart units, waiting for the job
   reload|try-restart UNIT...          reload units; restart units that are running
   status [UNIT...] [--json]           show units' state (exit 3 if one is not active, 4 if unknown)
@@ -85,7 +87,15 @@ that set NOTIFY_SOCKET it reports READY=1 once the initial start jobs are done.
     usage: RUN_USAGE,
     options: {},
     run(_values, _units, _client, runtimeDir) {
-      return runRunCommand(runArgs, runtimeDir);
+      return runRunCommand(ownArgs, runtimeDir);
+    },
+  },
+  notify: {
+    summary: NOTIFY_SUMMARY,
+    usage: NOTIFY_USAGE,
+    options: {},
+    run() {
+      return runNotifyCommand(ownArgs);
     },
   },
   start: jobCommand("start", "Start units, waiting until they are ready"),
@@ -182,8 +192,9 @@ Stops every unit in reverse dependency order; the manager then exits 0.
   },
 };
 
-/** `steward run` parses its own arguments (everything after `--` belongs to the command). */
-let runArgs: string[] = [];
+/** Commands that parse their own arguments (run: everything after `--` is the command's). */
+const SELF_PARSING = new Set(["run", "notify"]);
+let ownArgs: string[] = [];
 
 function usageError(message: string): number {
   process.stderr.write(`steward: ${message}\nTry 'steward --help'.\n`);
@@ -225,12 +236,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) return usageError(`unknown command '${name}'`);
-  if (name === "run") {
+  if (SELF_PARSING.has(name)) {
     if (args[0] === "--help" || args[0] === "-h") {
       process.stdout.write(`Usage: ${command.usage}`);
       return 0;
     }
-    runArgs = args;
+    ownArgs = args;
     return command.run({}, [], new ApiClient(""), resolveRuntimeDir({ option }));
   }
   let parsed;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { NotifySocket, type NotifyDatagram } from "../../src/sys/index.js";
 import { EventLog, waitUntil } from "../helpers/events.js";
+import { fixture, repoRoot } from "../helpers/repo.js";
 import { Steward } from "../helpers/steward.js";
 
 const steward = new Steward({});
@@ -27,6 +28,18 @@ ExecStart=/bin/sleep 300
 WantedBy=multi-user.target
 `);
 
+const cli = join(repoRoot, "dist", "src", "cli", "main.js");
+steward.writeUnit("shell-notify.service", `[Service]
+Type=notify
+NotifyAccess=all
+ExecStart=/bin/sh -c '${process.execPath} ${cli} notify --ready --status="shell is ready" X_SHELL=1; exec sleep 300'
+`);
+steward.writeUnit("strict-notify.service", `[Service]
+Type=notify
+TimeoutStartSec=2s
+ExecStart=/bin/sh -c '${process.execPath} ${fixture("notify-sender.mjs")} "$$NOTIFY_SOCKET" "STATUS=from a helper"; sleep 300'
+`);
+
 const received = new EventLog<NotifyDatagram>();
 const outer = new NotifySocket(`@steward-outer-${process.pid}`, (batch) => batch.forEach((d) => received.push(d)));
 after(async () => {
@@ -47,6 +60,20 @@ test("OnFailure= starts the handler with the MONITOR_* variables of the failed u
   assert.notEqual(result.code, 0);
   await waitUntil(() => (existsSync(report) ? true : undefined), "the handler to write its report");
   assert.equal(readFileSync(report, "utf8").trim(), "failing.service exit-code exited 7");
+});
+
+test("steward notify: a shell script's READY=1 and STATUS= reach the manager", async () => {
+  const result = await steward.run("start", "shell-notify");
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal((await steward.status("shell-notify.service")).statusText, "shell is ready");
+});
+
+test("notify: a message from a process that is not the main one is refused under NotifyAccess=main, and said so", async () => {
+  const result = await steward.run("start", "strict-notify");
+  assert.notEqual(result.code, 0, "never ready: the helper's READY-less message came from another process");
+  const status = await steward.status("strict-notify.service");
+  assert.equal(status.statusText, null, "a refused message changes nothing");
+  assert.ok(status.recentLogs.some((l) => l.stream === "steward" && /notification from PID \d+/i.test(l.text)), JSON.stringify(status.recentLogs));
 });
 
 test("a manager whose output went away still stops every unit on SIGINT", async () => {
