@@ -2,8 +2,9 @@
 // reaper and the control API, and wires them together. Decisions are made by
 // the reducers in src/core/; this file turns their effects into actions.
 import { buildDependencyGraph, graphUnitOf } from "../core/dependency-graph.js";
-import { createJobEngine, stepJobs, type JobEffect, type JobEngineState, type JobEvent } from "../core/jobs.js";
-import type { ActiveState } from "../core/service-state.js";
+import { createJobEngine, jobOfUnit, stepJobs, type JobEffect, type JobEngineState, type JobEvent, type UnitActiveState } from "../core/jobs.js";
+import type { SocketFds } from "../core/fd-store.js";
+import { activeState, subState } from "../core/service-state.js";
 import { controlSocketPath } from "../api/paths.js";
 import { ApiServer, type ManagerControl } from "../api/server.js";
 import type { JobOutcome, JobRequest, ListEntry, LogLine, ManagerEvent, UnitStatus } from "../api/types.js";
@@ -18,6 +19,8 @@ import { ProcessTable } from "./process-table.js";
 import { CgroupTracker, probeCgroups } from "./cgroups.js";
 import { claimRuntimeDir, type RuntimeDirLock } from "./runtime-dir.js";
 import { ServiceRunner, type RunnerHost } from "./service-runner.js";
+import { SocketRunner, type SocketRunnerHost } from "./socket-runner.js";
+import { withImplicitSocketDependencies } from "./socket-dependencies.js";
 import { unitStatus, listEntry } from "./unit-status.js";
 import { UnitRegistry } from "./unit-registry.js";
 
@@ -42,6 +45,8 @@ export class Manager implements ManagerControl {
   processes = new ProcessTable();
   readonly registry: UnitRegistry;
   readonly runners = new Map<string, ServiceRunner>();
+  /** The socket units' runners (socket activation, docs/sockets.md). */
+  readonly sockets = new Map<string, SocketRunner>();
   readonly #subscribers = new Set<(event: ManagerEvent) => void>();
   readonly #pending = new Map<number, PendingRequest>();
   readonly #exitWatches = new Map<number, { pid: number; onExit: () => void }>();
@@ -87,7 +92,7 @@ export class Manager implements ManagerControl {
     this.#stopLogFollow = this.#logs.follow([], (record) => this.#publish({ kind: "log", line: toLogLine(record) }));
     this.#notify = new NotifyRouter(this.options.runtimeDir, {
       unitOf: (pid) => this.processes.unitOf(pid),
-      deliver: (unit, delivery) => this.runners.get(unit)?.notify(delivery.senderPid, delivery.message),
+      deliver: (unit, delivery) => this.runners.get(unit)?.notify(delivery.senderPid, delivery.message, delivery.fds),
       refuse: (unit, message) => (unit ? this.#logs.store(unit).appendManagerLine(message) : this.#say(message)),
       warn: (unit, message) => this.#logs.store(unit).appendManagerLine(message),
     });
@@ -115,17 +120,17 @@ export class Manager implements ManagerControl {
     const notFound: string[] = [];
     for (const name of wanted) {
       const registered = this.registry.get(name);
-      if (registered.loaded.load === "not-found" && !this.runners.has(name)) {
+      if (registered.loaded.load === "not-found" && !this.runners.has(name) && !this.sockets.has(name)) {
         notFound.push(name);
         continue;
       }
-      units.push(unitStatus(registered.loaded, this.runners.get(name) ?? null, this.#logs.store(name), this.#needsRestart.has(name), this.processes));
+      units.push(unitStatus(registered.loaded, this.#runnerOf(name), this.#logs.store(name), this.#needsRestart.has(name), this.processes));
     }
     return { units, notFound };
   }
 
   list(): ListEntry[] {
-    return this.registry.names().map((name) => listEntry(this.registry.get(name).loaded, this.runners.get(name) ?? null));
+    return this.registry.names().map((name) => listEntry(this.registry.get(name).loaded, this.#runnerOf(name)));
   }
 
   submit(request: JobRequest): Promise<JobOutcome> {
@@ -145,7 +150,7 @@ export class Manager implements ManagerControl {
     const names = this.registry.loadAll();
     // A unit whose file is gone stays known while it runs (or instances loaded on demand).
     for (const [name, registered] of previous) {
-      const runner = this.runners.get(name);
+      const runner = this.#runnerOf(name);
       if (this.registry.has(name) || !runner) continue;
       const instance = this.registry.reread(name);
       if (instance.loaded.load !== "not-found") {
@@ -158,9 +163,11 @@ export class Manager implements ManagerControl {
     const before = new Map([...previous].map(([name, registered]) => [name, registered.fingerprint]));
     for (const name of names) {
       const current = this.registry.get(name);
-      const runner = this.runners.get(name);
+      const runner = this.#runnerOf(name);
       if (runner && before.get(name) !== current.fingerprint) {
-        if (current.loaded.model?.kind === "service") runner.replaceModel(current.loaded.model);
+        const model = current.loaded.model;
+        if (model?.kind === "service" && runner instanceof ServiceRunner) runner.replaceModel(model);
+        if (model?.kind === "socket" && runner instanceof SocketRunner) runner.replaceModel(model);
         const active = runner.snapshot.state.kind;
         if (active !== "dead" && active !== "failed") this.#needsRestart.add(name);
       }
@@ -221,17 +228,63 @@ export class Manager implements ManagerControl {
   // --- units ------------------------------------------------------------------
 
   #graph() {
-    return buildDependencyGraph(this.registry.names().map((name) => graphUnitOf(this.registry.get(name).loaded)));
+    const units = this.registry.names().map((name) => this.registry.get(name).loaded);
+    return buildDependencyGraph(withImplicitSocketDependencies(units).map(graphUnitOf));
   }
 
-  #ensureRunner(name: string): ServiceRunner | null {
-    const existing = this.runners.get(name);
+  #runnerOf(name: string): ServiceRunner | SocketRunner | null {
+    return this.runners.get(name) ?? this.sockets.get(name) ?? null;
+  }
+
+  #ensureRunner(name: string): ServiceRunner | SocketRunner | null {
+    const existing = this.#runnerOf(name);
     if (existing) return existing;
     const model = this.registry.get(name).loaded.model;
-    if (model?.kind !== "service" || this.registry.get(name).loaded.load !== "loaded") return null;
+    if (this.registry.get(name).loaded.load !== "loaded") return null;
+    if (model?.kind === "socket") {
+      const socket = new SocketRunner(name, model, this.#socketHost());
+      this.sockets.set(name, socket);
+      return socket;
+    }
+    if (model?.kind !== "service") return null;
     const runner = new ServiceRunner(name, model, this.#runnerHost());
     this.runners.set(name, runner);
     return runner;
+  }
+
+  #socketHost(): SocketRunnerHost {
+    return {
+      logs: this.#logs,
+      now: monotonicUsec,
+      // Deferred: the socket may be stepping inside a job engine step.
+      startService: (_socket, service) => queueMicrotask(() => this.#stepJobs({ kind: "request", type: "start", units: [service] })),
+      startRefused: (socket, reason) => queueMicrotask(() => this.#stepJobs({ kind: "action-refused", unit: socket, result: "failed", reason })),
+      stateChanged: (unit, _previous, current) => this.#unitChanged(unit, current),
+    };
+  }
+
+  /** The socket units (Accept=no) whose listeners a service is handed: Service= naming it, and its Sockets=. */
+  #socketsOf(service: string): SocketRunner[] {
+    const named = this.runners.get(service)?.model.service.sockets ?? [];
+    return [...this.sockets.values()].filter((socket) => !socket.model.socket.accept && (socket.model.socket.service === service || named.includes(socket.name)));
+  }
+
+  #listenFdsOf(service: string): { sockets: SocketFds[]; order: readonly string[] } {
+    const sockets = this.#socketsOf(service)
+      .filter((socket) => socket.listenerFds.length > 0)
+      .map((socket) => ({ unit: socket.name, name: socket.model.socket.fileDescriptorName, fds: socket.listenerFds }));
+    return { sockets, order: this.runners.get(service)?.model.service.sockets ?? [] };
+  }
+
+  /** socket-state.ts's contract: the triggered service's state, sent on every change and every job end. */
+  #tellSockets(service: string): void {
+    const runner = this.runners.get(service);
+    if (!runner) return;
+    const state = runner.snapshot.state;
+    const active = activeState(state);
+    const job = jobOfUnit(this.#jobs, service)?.type ?? null;
+    const startLimitHit = runner.snapshot.runtime.result === "start-limit-hit" && (active === "failed" || active === "inactive");
+    for (const socket of this.#socketsOf(service)) socket.serviceChanged(active, subState(state), job === "start" || job === "stop" || job === "restart" || job === "reload" ? job : null, startLimitHit);
   }
 
   #runnerHost(): RunnerHost {
@@ -241,16 +294,21 @@ export class Manager implements ManagerControl {
       notifyAddress: this.#notify?.address ?? "",
       managerEnv: process.env,
       now: monotonicUsec,
+      listenFds: (unit) => this.#listenFdsOf(unit),
+      startPending: (unit) => {
+        const job = jobOfUnit(this.#jobs, unit)?.type;
+        return job === "start" || job === "restart";
+      },
       watchExit: (pid, onExit) => this.#watchExit(pid, onExit),
       stateChanged: (unit, _previous, current) => this.#unitChanged(unit, current),
     };
   }
 
-  #unitChanged(unit: string, active: ActiveState): void {
+  #unitChanged(unit: string, active: UnitActiveState): void {
     if (active === "activating") this.#needsRestart.delete(unit);
-    const runner = this.runners.get(unit);
-    this.#publish({ kind: "unit", unit: listEntry(this.registry.get(unit).loaded, runner ?? null) });
+    this.#publish({ kind: "unit", unit: listEntry(this.registry.get(unit).loaded, this.#runnerOf(unit)) });
     this.#stepJobs({ kind: "unit-changed", unit, active });
+    if (this.runners.has(unit)) this.#tellSockets(unit);
   }
 
   // --- jobs -------------------------------------------------------------------
@@ -284,6 +342,7 @@ export class Manager implements ManagerControl {
         return;
       }
       case "job-finished":
+        if (this.runners.has(effect.unit)) queueMicrotask(() => this.#tellSockets(effect.unit));
         return;
       case "log":
         if (effect.level === "debug") return;
@@ -296,7 +355,11 @@ export class Manager implements ManagerControl {
   /** Defers to the next turn: a unit's state change feeds the engine, which must not re-enter itself. */
   #unitAction(kind: "start-unit" | "stop-unit" | "restart-unit" | "reload-unit", unit: string, onFailureOf: string | null): void {
     queueMicrotask(() => {
-      const runner = this.runners.get(unit) ?? this.#ensureRunner(unit);
+      const runner = this.#ensureRunner(unit);
+      if (runner instanceof SocketRunner) {
+        this.#socketAction(kind, runner);
+        return;
+      }
       if (!runner) {
         const loaded = this.registry.get(unit).loaded;
         const reason = loaded.loadError ? `${unit}: ${loaded.loadError.message}` : `${unit} cannot be run by steward (load state ${loaded.load})`;
@@ -319,6 +382,25 @@ export class Manager implements ManagerControl {
       // once it is down and ordering allows.
       runner.request(kind === "reload-unit" ? "reload-requested" : "stop-requested");
     });
+  }
+
+  #socketAction(kind: "start-unit" | "stop-unit" | "restart-unit" | "reload-unit", socket: SocketRunner): void {
+    if (kind === "reload-unit") {
+      this.#stepJobs({ kind: "action-refused", unit: socket.name, result: "failed", reason: `${socket.name}: socket units cannot be reloaded` });
+      return;
+    }
+    if (kind !== "start-unit") {
+      socket.request("stop-requested");
+      return;
+    }
+    const service = socket.model.socket.service;
+    if (!socket.model.socket.accept && !(this.#ensureRunner(service) instanceof ServiceRunner)) {
+      const reason = `Socket service ${service} not loaded, refusing.`;
+      this.#logs.store(socket.name).appendManagerLine(reason);
+      this.#stepJobs({ kind: "action-refused", unit: socket.name, result: "failed", reason });
+      return;
+    }
+    socket.request("start-requested");
   }
 
   // --- processes --------------------------------------------------------------
@@ -368,6 +450,7 @@ export class Manager implements ManagerControl {
     this.#notify?.close();
     this.#stopLogFollow?.();
     for (const runner of this.runners.values()) runner.dispose();
+    for (const socket of this.sockets.values()) socket.dispose();
     for (const pidfd of this.#exitWatches.keys()) closeFd(pidfd);
     this.#exitWatches.clear();
     this.#exitWatcher?.close();

@@ -4,6 +4,10 @@
 import { randomBytes } from "node:crypto";
 import { constants, openSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
+import {
+  addToStore, collectFds, describeStoredFd, EMPTY_FD_STORE, hangUp, releaseStore, removeFromStore,
+  type FdStore, type FdStoreChange, type FdStoreReleaseReason, type SocketFds,
+} from "../core/fd-store.js";
 import { exitEnvironment } from "../core/service-result.js";
 import { step } from "../core/service.js";
 import {
@@ -13,7 +17,7 @@ import {
 import type { ProcessEnd } from "../protocol/exit-status.js";
 import type { NotifyMessage } from "../protocol/notify-message.js";
 import {
-  closeFd, isSystemCallError, killPid, pipe, signalPidfd, spawn, SpawnError,
+  closeFd, fdIdentity, fdTarget, inspectFd, isSystemCallError, killPid, pipe, signalPidfd, spawn, SpawnError, WatchSet,
 } from "../sys/index.js";
 import type { ServiceUnitModel } from "../units/unit-model.js";
 import { lookupUser } from "./accounts.js";
@@ -28,6 +32,10 @@ export interface RunnerHost {
   readonly notifyAddress: string;
   readonly managerEnv: Readonly<Record<string, string | undefined>>;
   now(): number;
+  /** The listening fds of the socket units that activate this service, and its Sockets= order. */
+  listenFds(unit: string): { sockets: SocketFds[]; order: readonly string[] };
+  /** A start or restart job is queued or running for the unit (the unit will run again). */
+  startPending(unit: string): boolean;
   /** Watches a process that is not our child; calls back once when it has exited. */
   watchExit(pid: number, onExit: () => void): () => void;
   /** The active state changed (after the whole step). */
@@ -56,6 +64,11 @@ export class ServiceRunner {
   #monitorEnv: Record<string, string> = {};
   #invocation = -1;
   #devNull: number | null = null;
+  /** FDSTORE=1: the manager's copies, kept across restarts per FileDescriptorStorePreserve=. */
+  #fdStore: FdStore = EMPTY_FD_STORE;
+  #hangupWatch: WatchSet | null = null;
+  /** Stored fds in the hang-up watch (memfds and files cannot be: epoll refuses them). */
+  readonly #hangupWatched = new Set<number>();
   readonly facts: RunnerFacts = { activeSince: null };
 
   constructor(name: string, model: ServiceUnitModel, host: RunnerHost) {
@@ -133,7 +146,9 @@ export class ServiceRunner {
     this.dispatch({ kind: "child-stopped", pid, signal, now: this.#host.now() });
   }
 
-  notify(senderPid: number, message: NotifyMessage): void {
+  /** `fds` are the datagram's attached fds: an entry this runner takes is set to -1. */
+  notify(senderPid: number, message: NotifyMessage, fds: number[] = []): void {
+    if ((message.fdStore || message.fdStoreRemove) && this.#notifyAllowed(senderPid)) this.#fdStoreMessage(message, fds);
     const mainPidCheck = message.mainPid === null ? undefined : this.#checkMainPid(message.mainPid);
     this.dispatch({ kind: "notify", senderPid, senderIsMember: true, message, now: this.#host.now(), ...(mainPidCheck ? { mainPidCheck } : {}) });
   }
@@ -149,6 +164,7 @@ export class ServiceRunner {
     }
     for (const effect of result.effects) this.#apply(effect);
     const after = activeState(result.state);
+    this.#releaseStoreIfDue(result.state.kind, after);
     if (after !== before) {
       this.facts.activeSince = after === "active" ? this.#host.now() : this.facts.activeSince;
       if (after === "inactive" || after === "failed") this.#wentDown();
@@ -221,15 +237,17 @@ export class ServiceRunner {
       this.dispatch({ kind: "spawn-failed", role, stage: "prepare", code: "ERESOURCES", message, now: now() });
       return;
     }
+    // Sockets and the fd store go to the main process only, as systemd passes them.
+    const passed = role === "main" ? this.#passedFds() : { fds: [], env: {} };
     try {
       const plan = planExec({
         unit: this.name,
         exec: this.#model.service.exec,
         command,
-        extraEnv: { ...this.#serviceEnv(role), ...effect.extraEnv },
-        fds: stdio.fds,
+        extraEnv: { ...this.#serviceEnv(role), ...passed.env, ...effect.extraEnv },
+        fds: [...stdio.fds, ...passed.fds],
         managerEnv: this.#host.managerEnv,
-        setListenPid: false,
+        setListenPid: passed.fds.length > 0,
         setWatchdogPid: role === "main" && this.#model.service.watchdogUsec > 0,
         cgroup: this.#host.processes.cgroups?.dirOf(this.name),
       });
@@ -458,8 +476,90 @@ export class ServiceRunner {
     for (const stop of this.#membersWatch.splice(0)) stop();
   }
 
+  // --- the fd store (protocols.md §3) -----------------------------------------
+
+  #passedFds(): { fds: readonly number[]; env: Readonly<Record<string, string>> } {
+    const { sockets, order } = this.#host.listenFds(this.name);
+    const collected = collectFds(sockets, this.#fdStore, order);
+    return { fds: collected.fds, env: collected.env };
+  }
+
+  /** NotifyAccess= as the reducer applies it, for the fds a message carries. */
+  #notifyAllowed(senderPid: number): boolean {
+    const access = this.#snapshot.runtime.notifyAccessOverride ?? this.#model.service.notifyAccess;
+    const state = this.#snapshot.state;
+    if (access === "all") return true;
+    if (access === "main") return senderPid === mainPidOf(state);
+    if (access === "exec") return senderPid === mainPidOf(state) || senderPid === controlPidOf(state);
+    return false;
+  }
+
+  #fdStoreMessage(message: NotifyMessage, fds: number[]): void {
+    if (message.fdStoreRemove && message.fdName !== null) this.#applyStoreChange(removeFromStore(this.#fdStore, message.fdName));
+    if (!message.fdStore || message.mainPidFd) return;
+    const pushed: { fd: number; identity: string }[] = [];
+    for (const [i, fd] of fds.entries()) {
+      if (fd < 0) continue;
+      fds[i] = -1; // ours now: addToStore either keeps it or says to close it
+      pushed.push({ fd, identity: fdIdentity(fd) });
+    }
+    if (pushed.length === 0) return;
+    const add = { fds: pushed, name: message.fdName, poll: message.fdPoll };
+    this.#applyStoreChange(addToStore(this.#fdStore, add, this.#model.service.fileDescriptorStoreMax));
+  }
+
+  #applyStoreChange(change: FdStoreChange): void {
+    this.#fdStore = change.store;
+    for (const fd of change.unwatch) if (this.#hangupWatched.delete(fd)) this.#hangupWatch?.remove(fd);
+    for (const fd of change.closeFds) closeFd(fd);
+    for (const fd of change.watch) {
+      this.#hangupWatch ??= new WatchSet("hangup", (hungUp) => hungUp.forEach((gone) => this.#onStoredFdHangUp(gone)));
+      try {
+        this.#hangupWatch.add(fd);
+        this.#hangupWatched.add(fd);
+      } catch (error) {
+        // epoll cannot watch regular files and memfds (EPERM): kept, never hangs up (fd-store.ts).
+        if (!isSystemCallError(error, "EPERM")) throw error;
+      }
+    }
+    for (const log of change.logs) if (log.level !== "debug") this.#host.logs.store(this.name).appendManagerLine(log.message);
+  }
+
+  /** A reported member has left the watch set already. */
+  #onStoredFdHangUp(fd: number): void {
+    if (this.#hangupWatched.delete(fd)) this.#applyStoreChange(hangUp(this.#fdStore, fd));
+  }
+
+  /**
+   * FileDescriptorStorePreserve=: "service-dead" each time the service ends (also into an
+   * automatic restart), "unit-inactive" when it is down for good: no restart pending, no job.
+   */
+  #releaseStoreIfDue(kind: string, active: ActiveState): void {
+    if (this.#fdStore.entries.length === 0) return;
+    const preserve = this.#model.service.fileDescriptorStorePreserve;
+    const release = (reason: FdStoreReleaseReason) => this.#applyStoreChange(releaseStore(this.#fdStore, preserve, reason));
+    if (kind === "dead" || kind === "failed" || kind === "auto-restart") release("service-dead");
+    if ((active === "inactive" || active === "failed") && !this.#host.startPending(this.name)) release("unit-inactive");
+  }
+
+  /** status --json's fdStore. */
+  describeFdStore(): { name: string; kind: string }[] {
+    return this.#fdStore.entries.map((entry) => {
+      let target: string | null = null;
+      try {
+        target = fdTarget(entry.fd).replace(/ \(deleted\)$/, "");
+      } catch {
+        target = null;
+      }
+      return { name: entry.name, kind: describeStoredFd({ inspection: inspectFd(entry.fd), target }) };
+    });
+  }
+
   /** Closes everything the runner holds (manager exit). */
   dispose(): void {
+    this.#applyStoreChange(releaseStore(this.#fdStore, this.#model.service.fileDescriptorStorePreserve, "unit-unloaded"));
+    this.#hangupWatch?.close();
+    this.#hangupWatch = null;
     if (this.#timer) clearTimeout(this.#timer);
     this.#pidFileWatch?.close();
     this.#wentDown();

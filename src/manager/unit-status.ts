@@ -8,7 +8,9 @@ import type { LoadedUnit } from "../units/loader.js";
 import { wallClockAt } from "./clock.js";
 import type { LogStore } from "./logs/index.js";
 import type { ProcessTable } from "./process-table.js";
-import type { ServiceRunner } from "./service-runner.js";
+import { ServiceRunner } from "./service-runner.js";
+import { describeListeners, socketActiveState, socketSubState } from "../core/socket-state.js";
+import type { SocketRunner } from "./socket-runner.js";
 
 export const STATUS_LOG_LINES = 10;
 
@@ -16,24 +18,27 @@ function iso(usec: number | null): string | null {
   return usec === null ? null : wallClockAt(usec).toISOString();
 }
 
-export function listEntry(loaded: LoadedUnit, runner: ServiceRunner | null): ListEntry {
+export function listEntry(loaded: LoadedUnit, unitRunner: ServiceRunner | SocketRunner | null): ListEntry {
+  const runner = unitRunner instanceof ServiceRunner ? unitRunner : null;
   const state = runner?.snapshot.state ?? { kind: "dead" as const };
+  const socketState = unitRunner !== null && !(unitRunner instanceof ServiceRunner) ? unitRunner.snapshot.state : null;
   return {
     name: loaded.name,
     load: loaded.load,
-    active: activeState(state),
-    sub: subState(state),
+    active: socketState ? socketActiveState(socketState) : activeState(state),
+    sub: socketState ? socketSubState(socketState) : subState(state),
     description: loaded.model?.unit.description ?? null,
   };
 }
 
-export function unitStatus(loaded: LoadedUnit, runner: ServiceRunner | null, log: LogStore, needsRestart: boolean, processes: ProcessTable): UnitStatus {
+export function unitStatus(loaded: LoadedUnit, unitRunner: ServiceRunner | SocketRunner | null, log: LogStore, needsRestart: boolean, processes: ProcessTable): UnitStatus {
+  const runner = unitRunner instanceof ServiceRunner ? unitRunner : null;
   const snapshot = runner?.snapshot;
   const state = snapshot?.state ?? { kind: "dead" as const };
   const runtime = snapshot?.runtime;
   const mainExit = runtime?.mainExit ?? null;
   return {
-    ...listEntry(loaded, runner),
+    ...listEntry(loaded, unitRunner),
     mainPid: mainPidOf(state),
     controlPid: controlPidOf(state),
     statusText: runtime?.statusText ?? null,
@@ -45,8 +50,8 @@ export function unitStatus(loaded: LoadedUnit, runner: ServiceRunner | null, log
     activeSince: iso(runner?.facts.activeSince ?? null),
     tracking: processes.tracking,
     ...usage(loaded.name, processes),
-    fdStore: [],
-    listen: null,
+    fdStore: runner?.describeFdStore() ?? [],
+    listen: loaded.model?.kind === "socket" ? describeListeners(loaded.model.socket) : null,
     loadError: loaded.loadError
       ? { file: loaded.loadError.file, line: loaded.loadError.line, key: loaded.loadError.key, message: loaded.loadError.message }
       : null,
