@@ -248,7 +248,7 @@ export class ServiceRunner {
         fds: [...stdio.fds, ...passed.fds],
         managerEnv: this.#host.managerEnv,
         setListenPid: passed.fds.length > 0,
-        setWatchdogPid: role === "main" && this.#model.service.watchdogUsec > 0,
+        setWatchdogPid: role === "main" && this.#watchdogUsec() !== null,
         cgroup: this.#host.processes.cgroups?.dirOf(this.name),
       });
       if (!plan.ok) {
@@ -320,6 +320,12 @@ export class ServiceRunner {
     };
   }
 
+  /** The watchdog interval a new main process is told (WatchdogSec=; infinity means none). */
+  #watchdogUsec(): number | null {
+    const usec = this.#model.service.watchdogUsec;
+    return Number.isFinite(usec) && usec > 0 ? usec : null;
+  }
+
   #serviceEnv(role: ProcessRole): Record<string, string> {
     const service = this.#model.service;
     const env: Record<string, string> = { ...this.#monitorEnv, INVOCATION_ID: this.#invocationId };
@@ -329,7 +335,8 @@ export class ServiceRunner {
       env.NOTIFY_SOCKET = this.#host.notifyAddress;
     }
     if (service.type === "stop") env.UPSTART_JOB = this.name.replace(/\.service$/, "");
-    if (role === "main" && service.watchdogUsec > 0) env.WATCHDOG_USEC = String(service.watchdogUsec);
+    const watchdog = this.#watchdogUsec();
+    if (role === "main" && watchdog !== null) env.WATCHDOG_USEC = String(watchdog);
     if (service.pidFile) env.PIDFILE = service.pidFile;
     return env;
   }
