@@ -2,12 +2,9 @@
 // feeds it events, and carries out every effect it asks for. Nothing here
 // decides what a service does next; src/core/service.ts does.
 import { randomBytes } from "node:crypto";
-import { constants, openSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
+import { openSync, rmSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
-import {
-  addToStore, collectFds, describeStoredFd, EMPTY_FD_STORE, hangUp, releaseStore, removeFromStore,
-  type FdStore, type FdStoreChange, type FdStoreReleaseReason, type SocketFds,
-} from "../core/fd-store.js";
+import { collectFds, type SocketFds } from "../core/fd-store.js";
 import { exitEnvironment } from "../core/service-result.js";
 import { step } from "../core/service.js";
 import {
@@ -17,14 +14,17 @@ import {
 import type { ProcessEnd } from "../protocol/exit-status.js";
 import type { NotifyMessage } from "../protocol/notify-message.js";
 import {
-  closeFd, fdIdentity, fdTarget, inspectFd, isSystemCallError, killPid, pipe, signalPidfd, spawn, SpawnError, WatchSet,
+  closeFd, isSystemCallError, killPid, signalPidfd, spawn, SpawnError,
 } from "../sys/index.js";
 import type { ServiceUnitModel } from "../units/unit-model.js";
 import { lookupUser } from "./accounts.js";
 import { planExec } from "./exec-plan.js";
+import { checkMainPid, checkPidfdId, pidOfPidfd, readPidFile, type MainPidCheck } from "./main-pid.js";
 import type { LogRegistry } from "./logs/index.js";
-import { processExists, processUid, readProcStat } from "./proc.js";
+import { readProcStat } from "./proc.js";
 import type { ProcessTable } from "./process-table.js";
+import { ServiceFdStore } from "./service-fd-store.js";
+import { openStdio, type ServiceStdio } from "./service-stdio.js";
 
 export interface RunnerHost {
   readonly processes: ProcessTable;
@@ -65,16 +65,14 @@ export class ServiceRunner {
   #invocation = -1;
   #devNull: number | null = null;
   /** FDSTORE=1: the manager's copies, kept across restarts per FileDescriptorStorePreserve=. */
-  #fdStore: FdStore = EMPTY_FD_STORE;
-  #hangupWatch: WatchSet | null = null;
-  /** Stored fds in the hang-up watch (memfds and files cannot be: epoll refuses them). */
-  readonly #hangupWatched = new Set<number>();
+  readonly #fdStore: ServiceFdStore;
   readonly facts: RunnerFacts = { activeSince: null };
 
   constructor(name: string, model: ServiceUnitModel, host: RunnerHost) {
     this.name = name;
     this.#model = model;
     this.#host = host;
+    this.#fdStore = new ServiceFdStore((message) => host.logs.store(name).appendManagerLine(message));
   }
 
   get snapshot(): ServiceSnapshot {
@@ -148,9 +146,25 @@ export class ServiceRunner {
 
   /** `fds` are the datagram's attached fds: an entry this runner takes is set to -1. */
   notify(senderPid: number, message: NotifyMessage, fds: number[] = []): void {
-    if ((message.fdStore || message.fdStoreRemove) && this.#notifyAllowed(senderPid)) this.#fdStoreMessage(message, fds);
-    const mainPidCheck = message.mainPid === null ? undefined : this.#checkMainPid(message.mainPid);
-    this.dispatch({ kind: "notify", senderPid, senderIsMember: true, message, now: this.#host.now(), ...(mainPidCheck ? { mainPidCheck } : {}) });
+    if ((message.fdStore || message.fdStoreRemove) && this.#notifyAllowed(senderPid)) {
+      this.#fdStore.take(message, fds, this.#model.service.fileDescriptorStoreMax);
+    }
+    // MAINPIDFD=1: the new main process is the one pidfd attached; read its PID from fdinfo.
+    const mainPidFromFd = message.mainPidFd && fds.length === 1 && fds[0] !== undefined ? pidOfPidfd(fds[0]) : null;
+    const named = mainPidFromFd ?? message.mainPid;
+    let mainPidCheck = named === null ? undefined : this.#checkMainPid(named);
+    if (mainPidCheck?.kind === "ok" && mainPidFromFd === null && message.mainPid !== null && message.mainPidFdId !== null) {
+      mainPidCheck = checkPidfdId(message.mainPid, message.mainPidFdId);
+    }
+    this.dispatch({
+      kind: "notify",
+      senderPid,
+      senderIsMember: true,
+      message,
+      now: this.#host.now(),
+      ...(mainPidFromFd !== null ? { mainPidFromFd } : {}),
+      ...(mainPidCheck ? { mainPidCheck } : {}),
+    });
   }
 
   #step(event: ServiceEvent): void {
@@ -228,7 +242,7 @@ export class ServiceRunner {
       this.dispatch({ kind: "spawn-failed", role, stage: "prepare", code: "EINVAL", message: `no ${effect.command} command ${effect.index}`, now: now() });
       return;
     }
-    let stdio: { fds: number[]; release(): void };
+    let stdio: ServiceStdio;
     try {
       stdio = this.#stdio();
     } catch (error) {
@@ -278,46 +292,9 @@ export class ServiceRunner {
   }
 
   /** fds 0-2 for a new process; release() closes the manager's copies once it has its own. */
-  #stdio(): { fds: number[]; release(): void } {
+  #stdio(): ServiceStdio {
     this.#devNull ??= openSync("/dev/null", "r+");
-    const exec = this.#model.service.exec;
-    const owned: number[] = [];
-    const output = (target: typeof exec.standardOutput, fallback: number | null): number => {
-      switch (target.kind) {
-        case "null":
-          return this.#devNull ?? -1;
-        case "inherit":
-          return fallback ?? 1;
-        case "tty":
-          // steward has no TTYPath=: "tty" is the terminal steward itself writes to.
-          return fallback === null ? 1 : 2;
-        case "file": {
-          // file: writes from the start without truncating; append: at the end; truncate: emptied first.
-          const flags = target.mode === "append" ? "a" : target.mode === "truncate" ? "w" : constants.O_WRONLY | constants.O_CREAT;
-          const fd = openSync(target.path, flags, 0o644);
-          owned.push(fd);
-          return fd;
-        }
-        case "log":
-        case "socket":
-        case "fd": {
-          const channel = pipe();
-          owned.push(channel.writeEnd);
-          this.#host.logs.capture(this.name, channel.readEnd, fallback === null ? "stdout" : "stderr");
-          return channel.writeEnd;
-        }
-      }
-    };
-    const stdout = output(exec.standardOutput, null);
-    // stderr "inherit" goes where stdout goes; into the log it goes through a pipe of its
-    // own, so that `steward logs` can tell the two streams apart.
-    const stderrTarget = exec.standardError.kind === "inherit" && exec.standardOutput.kind !== "log" ? null : exec.standardError.kind === "inherit" ? exec.standardOutput : exec.standardError;
-    const stderr = stderrTarget === null ? stdout : output(stderrTarget, stdout);
-    const stdin = exec.standardInput.kind === "tty" ? 0 : this.#devNull;
-    return {
-      fds: [stdin, stdout, stderr],
-      release: () => owned.forEach((fd) => closeFd(fd)),
-    };
+    return openStdio(this.#model.service.exec, this.#devNull, (fd, stream) => this.#host.logs.capture(this.name, fd, stream));
   }
 
   /** The watchdog interval a new main process is told (WatchdogSec=; infinity means none). */
@@ -379,30 +356,10 @@ export class ServiceRunner {
 
   // --- finding the main process ---------------------------------------------
 
-  /** systemd's rules for PIDFile= (CVE-2018-16888), and steward's: the process must be the service's. */
   #readPidFile(path: string): PidFileOutcome {
-    let text: string;
-    let owner: number;
-    try {
-      owner = statSync(path).uid;
-      text = readFileSync(path, "utf8");
-    } catch {
-      return { kind: "missing" };
-    }
-    const trimmed = text.trim();
-    if (!/^\d+$/.test(trimmed)) return { kind: "invalid", reason: `PID file ${path} does not hold a PID` };
-    const pid = Number(trimmed);
-    if (pid <= 1 || pid === process.pid) return { kind: "refused", reason: `PID file ${path} names PID ${pid}, which cannot be a main process` };
-    if (!processExists(pid)) return { kind: "missing" };
     const user = this.#model.service.exec.user;
     const serviceUid = user ? (lookupUser(user)?.uid ?? null) : (process.getuid?.() ?? 0);
-    if (owner !== 0 && owner !== serviceUid) {
-      return { kind: "refused", reason: `PID file ${path} is owned by uid ${owner}, neither root nor the service's user` };
-    }
-    if (!this.#host.processes.claimOrphan(pid, this.name)) {
-      return { kind: "refused", reason: `PID file ${path} names PID ${pid}, which does not belong to the service` };
-    }
-    return { kind: "ok", pid };
+    return readPidFile(path, serviceUid, (pid) => this.#host.processes.claimOrphan(pid, this.name));
   }
 
   #watchPidFile(path: string): void {
@@ -446,13 +403,8 @@ export class ServiceRunner {
     });
   }
 
-  #checkMainPid(pid: number): { kind: "ok" } | { kind: "refused"; reason: string } {
-    if (pid <= 1 || pid === process.pid) return { kind: "refused", reason: `PID ${pid} cannot be a main process` };
-    if (!processExists(pid)) return { kind: "refused", reason: `PID ${pid} does not exist` };
-    // Stricter than systemd: even root may not name a process outside the service (DESIGN.md).
-    if (!this.#host.processes.claimOrphan(pid, this.name)) return { kind: "refused", reason: `PID ${pid} does not belong to the service` };
-    if (processUid(pid) === null) return { kind: "refused", reason: `PID ${pid} vanished` };
-    return { kind: "ok" };
+  #checkMainPid(pid: number): MainPidCheck {
+    return checkMainPid(pid, (candidate) => this.#host.processes.claimOrphan(candidate, this.name));
   }
 
   // --- waiting for the last process -----------------------------------------
@@ -487,7 +439,7 @@ export class ServiceRunner {
 
   #passedFds(): { fds: readonly number[]; env: Readonly<Record<string, string>> } {
     const { sockets, order } = this.#host.listenFds(this.name);
-    const collected = collectFds(sockets, this.#fdStore, order);
+    const collected = collectFds(sockets, this.#fdStore.store, order);
     return { fds: collected.fds, env: collected.env };
   }
 
@@ -501,72 +453,25 @@ export class ServiceRunner {
     return false;
   }
 
-  #fdStoreMessage(message: NotifyMessage, fds: number[]): void {
-    if (message.fdStoreRemove && message.fdName !== null) this.#applyStoreChange(removeFromStore(this.#fdStore, message.fdName));
-    if (!message.fdStore || message.mainPidFd) return;
-    const pushed: { fd: number; identity: string }[] = [];
-    for (const [i, fd] of fds.entries()) {
-      if (fd < 0) continue;
-      fds[i] = -1; // ours now: addToStore either keeps it or says to close it
-      pushed.push({ fd, identity: fdIdentity(fd) });
-    }
-    if (pushed.length === 0) return;
-    const add = { fds: pushed, name: message.fdName, poll: message.fdPoll };
-    this.#applyStoreChange(addToStore(this.#fdStore, add, this.#model.service.fileDescriptorStoreMax));
-  }
-
-  #applyStoreChange(change: FdStoreChange): void {
-    this.#fdStore = change.store;
-    for (const fd of change.unwatch) if (this.#hangupWatched.delete(fd)) this.#hangupWatch?.remove(fd);
-    for (const fd of change.closeFds) closeFd(fd);
-    for (const fd of change.watch) {
-      this.#hangupWatch ??= new WatchSet("hangup", (hungUp) => hungUp.forEach((gone) => this.#onStoredFdHangUp(gone)));
-      try {
-        this.#hangupWatch.add(fd);
-        this.#hangupWatched.add(fd);
-      } catch (error) {
-        // epoll cannot watch regular files and memfds (EPERM): kept, never hangs up (fd-store.ts).
-        if (!isSystemCallError(error, "EPERM")) throw error;
-      }
-    }
-    for (const log of change.logs) if (log.level !== "debug") this.#host.logs.store(this.name).appendManagerLine(log.message);
-  }
-
-  /** A reported member has left the watch set already. */
-  #onStoredFdHangUp(fd: number): void {
-    if (this.#hangupWatched.delete(fd)) this.#applyStoreChange(hangUp(this.#fdStore, fd));
-  }
-
   /**
    * FileDescriptorStorePreserve=: "service-dead" each time the service ends (also into an
    * automatic restart), "unit-inactive" when it is down for good: no restart pending, no job.
    */
   #releaseStoreIfDue(kind: string, active: ActiveState): void {
-    if (this.#fdStore.entries.length === 0) return;
+    if (this.#fdStore.size === 0) return;
     const preserve = this.#model.service.fileDescriptorStorePreserve;
-    const release = (reason: FdStoreReleaseReason) => this.#applyStoreChange(releaseStore(this.#fdStore, preserve, reason));
-    if (kind === "dead" || kind === "failed" || kind === "auto-restart") release("service-dead");
-    if ((active === "inactive" || active === "failed") && !this.#host.startPending(this.name)) release("unit-inactive");
+    if (kind === "dead" || kind === "failed" || kind === "auto-restart") this.#fdStore.release(preserve, "service-dead");
+    if ((active === "inactive" || active === "failed") && !this.#host.startPending(this.name)) this.#fdStore.release(preserve, "unit-inactive");
   }
 
   /** status --json's fdStore. */
   describeFdStore(): { name: string; kind: string }[] {
-    return this.#fdStore.entries.map((entry) => {
-      let target: string | null = null;
-      try {
-        target = fdTarget(entry.fd).replace(/ \(deleted\)$/, "");
-      } catch {
-        target = null;
-      }
-      return { name: entry.name, kind: describeStoredFd({ inspection: inspectFd(entry.fd), target }) };
-    });
+    return this.#fdStore.describe();
   }
 
   /** Closes everything the runner holds (manager exit). */
   dispose(): void {
-    this.#applyStoreChange(releaseStore(this.#fdStore, this.#model.service.fileDescriptorStorePreserve, "unit-unloaded"));
-    this.#hangupWatch?.close();
-    this.#hangupWatch = null;
+    this.#fdStore.dispose(this.#model.service.fileDescriptorStorePreserve);
     if (this.#timer) clearTimeout(this.#timer);
     this.#pidFileWatch?.close();
     this.#wentDown();
@@ -574,4 +479,5 @@ export class ServiceRunner {
     this.#devNull = null;
   }
 }
+
 
