@@ -52,10 +52,10 @@ function replacer(_key: string, value: unknown): unknown {
  * For state the kernel offers no event for (a /proc entry appearing): checks on
  * every turn of the event loop until it holds or the deadline passes.
  */
-export async function waitUntil<T>(check: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+export async function waitUntil<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
