@@ -1,3 +1,9 @@
-// Benchmarks print figures and never fail a test run. They arrive with the
-// manager; until then this says so.
-console.log("steward benchmarks: none yet (they need the manager, see the issues).");
+// npm run bench: every benchmark in turn. Figures only; nothing here fails a build.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+for (const script of ["notify.mjs"]) {
+  console.log(`== bench/${script}`);
+  spawnSync(process.execPath, [`${here}${script}`], { stdio: "inherit" });
+}

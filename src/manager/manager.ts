@@ -414,6 +414,7 @@ export class Manager implements ManagerControl {
         runner?.childStopped(change.pid, change.signal);
         continue;
       }
+      this.processes.markExited(change.pid);
       if (!owner || !runner) continue; // an orphan nobody claimed: reaped, nothing more to do
       // What the ended process left behind (a daemon's real main process) is the unit's.
       this.processes.adoptOrphans(owner.unit);

@@ -14,6 +14,8 @@ export type ProcessRole = "main" | "control" | "member" | "adopted";
 interface Owner {
   unit: string;
   role: ProcessRole;
+  /** Reaped: its PID may be anyone's now. */
+  exited?: boolean;
   /** To tell this process from a later one with a recycled PID. */
   startTime: number;
 }
@@ -53,6 +55,12 @@ export class ProcessTable {
     if (owner) owner.role = role;
   }
 
+  /** The reaper saw it end: its PID no longer names it (it still names its session, for the tree). */
+  markExited(pid: number): void {
+    const owner = this.#owners.get(pid);
+    if (owner) owner.exited = true;
+  }
+
   forget(pid: number): void {
     this.#owners.delete(pid);
   }
@@ -69,6 +77,10 @@ export class ProcessTable {
 
   /** The unit a live process belongs to: its cgroup's; or registered, same session, descended from one that is. */
   unitOf(pid: number): string | null {
+    // A process steward spawned and has not reaped is its unit's without asking /proc:
+    // the hot path of every notify message from a main process.
+    const spawned = this.#owners.get(pid);
+    if (spawned && !spawned.exited && spawned.role !== "adopted") return spawned.unit;
     if (this.cgroups) return this.cgroups.unitOf(pid);
     const direct = this.#valid(pid);
     if (direct) return direct.unit;

@@ -129,6 +129,7 @@ export class ServiceRunner {
     const pidFile = this.#model.service.pidFile;
     const isMain = mainPidOf(this.#snapshot.state) === pid;
     this.#forgetPidfd(pid);
+    this.#host.processes.markExited(pid);
     this.dispatch({
       kind: "child-exited",
       pid,
