@@ -21,6 +21,8 @@ export interface UnitStatus {
   restarts: number;
   readySince: string | null;
   activeSince: string | null;
+  /** X_* and unknown variables the service sent over sd_notify (latest value each). */
+  notifyVariables: Record<string, string>;
   tracking: "cgroup" | "tree";
   /** From the unit's cgroup (cpu.stat, memory.current); null without cgroup tracking or the controller. */
   cpuUsageUsec: number | null;

@@ -45,6 +45,8 @@ export interface RunnerHost {
 /** What status shows beyond the reducer's state. */
 export interface RunnerFacts {
   activeSince: number | null;
+  /** X_* and unknown notify variables from allowed senders, latest value each, since the last start. */
+  notifyVariables: Record<string, string>;
 }
 
 export class ServiceRunner {
@@ -66,7 +68,7 @@ export class ServiceRunner {
   #devNull: number | null = null;
   /** FDSTORE=1: the manager's copies, kept across restarts per FileDescriptorStorePreserve=. */
   readonly #fdStore: ServiceFdStore;
-  readonly facts: RunnerFacts = { activeSince: null };
+  readonly facts: RunnerFacts = { activeSince: null, notifyVariables: {} };
 
   constructor(name: string, model: ServiceUnitModel, host: RunnerHost) {
     this.name = name;
@@ -104,7 +106,10 @@ export class ServiceRunner {
   }
 
   request(kind: "start-requested" | "stop-requested" | "restart-requested" | "reload-requested", monitorEnv?: Record<string, string>): void {
-    if (kind === "start-requested") this.#monitorEnv = monitorEnv ?? {};
+    if (kind === "start-requested") {
+      this.#monitorEnv = monitorEnv ?? {};
+      if (this.#snapshot.state.kind === "dead" || this.#snapshot.state.kind === "failed") this.facts.notifyVariables = {};
+    }
     this.dispatch({ kind, now: this.#host.now() });
   }
 
@@ -147,6 +152,7 @@ export class ServiceRunner {
 
   /** `fds` are the datagram's attached fds: an entry this runner takes is set to -1. */
   notify(senderPid: number, message: NotifyMessage, fds: number[] = []): void {
+    if (this.#notifyAllowed(senderPid)) Object.assign(this.facts.notifyVariables, message.extra);
     if ((message.fdStore || message.fdStoreRemove) && this.#notifyAllowed(senderPid)) {
       this.#fdStore.take(message, fds, this.#model.service.fileDescriptorStoreMax);
     }

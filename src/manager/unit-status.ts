@@ -48,6 +48,7 @@ export function unitStatus(loaded: LoadedUnit, unitRunner: ServiceRunner | Socke
     restarts: runtime?.restarts ?? 0,
     readySince: iso(runtime?.readySince ?? null),
     activeSince: iso(runner?.facts.activeSince ?? null),
+    notifyVariables: { ...runner?.facts.notifyVariables },
     tracking: processes.tracking,
     ...usage(loaded.name, processes),
     fdStore: runner?.describeFdStore() ?? [],

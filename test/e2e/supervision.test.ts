@@ -65,7 +65,9 @@ test("OnFailure= starts the handler with the MONITOR_* variables of the failed u
 test("steward notify: a shell script's READY=1 and STATUS= reach the manager", async () => {
   const result = await steward.run("start", "shell-notify");
   assert.equal(result.code, 0, result.stderr);
-  assert.equal((await steward.status("shell-notify.service")).statusText, "shell is ready");
+  const status = await steward.status("shell-notify.service");
+  assert.equal(status.statusText, "shell is ready");
+  assert.deepEqual(status.notifyVariables, { X_SHELL: "1" }, "X_* variables are kept for status");
 });
 
 test("notify: a message from a process that is not the main one is refused under NotifyAccess=main, and said so", async () => {
