@@ -6,6 +6,7 @@ import { ApiClient, ApiRequestError, ApiUnavailableError } from "../api/client.j
 import { controlSocketPath, resolveRuntimeDir } from "../api/paths.js";
 import type { JobAction } from "../api/types.js";
 import { formatList, formatStatus } from "./format-status.js";
+import { DAEMON_CONTROL_SUMMARY, DAEMON_CONTROL_USAGE, runDaemonControl } from "./daemon-control-command.js";
 import { NOTIFY_SUMMARY, NOTIFY_USAGE, runNotifyCommand } from "./notify-command.js";
 import { RUN_USAGE, runRunCommand } from "./run-command.js";
 import { styler } from "./style.js";
@@ -20,6 +21,8 @@ Commands:
   up [--units DIR]... [UNIT...]       run the manager in the foreground
   run [OPTIONS] -- CMD [ARG...]       run one command under steward (also as a container's PID 1)
   notify [--ready] [--status=TEXT]... tell the manager about this service (for shell scripts)
+  daemon-control --pid-file F (--start|--stop|--reload|--check) [-- CMD...]
+                                      race-free PID-file daemon control (libucw's protocol)
   start|stop|restart UNIT...          start, stop or restart units, waiting for the job
   reload|try-restart UNIT...          reload units; restart units that are running
   status [UNIT...] [--json]           show units' state (exit 3 if one is not active, 4 if unknown)
@@ -96,6 +99,14 @@ that set NOTIFY_SOCKET it reports READY=1 once the initial start jobs are done.
     options: {},
     run() {
       return runNotifyCommand(ownArgs);
+    },
+  },
+  "daemon-control": {
+    summary: DAEMON_CONTROL_SUMMARY,
+    usage: DAEMON_CONTROL_USAGE,
+    options: {},
+    run() {
+      return runDaemonControl(ownArgs);
     },
   },
   start: jobCommand("start", "Start units, waiting until they are ready"),
@@ -193,7 +204,7 @@ Stops every unit in reverse dependency order; the manager then exits 0.
 };
 
 /** Commands that parse their own arguments (run: everything after `--` is the command's). */
-const SELF_PARSING = new Set(["run", "notify"]);
+const SELF_PARSING = new Set(["run", "notify", "daemon-control"]);
 let ownArgs: string[] = [];
 
 function usageError(message: string): number {

@@ -387,7 +387,11 @@ export class ServiceRunner {
   #guessMainPid(): void {
     this.#host.processes.adoptOrphans(this.name);
     const control = controlPidOf(this.#snapshot.state);
-    const candidates = this.#host.processes.membersOf(this.name).filter((pid) => pid !== control);
+    const members = this.#host.processes.membersOf(this.name).filter((pid) => pid !== control);
+    // As systemd: a daemon has been re-parented to the manager; its own children (workers)
+    // are not candidates. Without any such process, the one member left is.
+    const adopted = members.filter((pid) => readProcStat(pid)?.ppid === process.pid);
+    const candidates = adopted.length > 0 ? adopted : members;
     const pid = candidates.length === 1 ? (candidates[0] ?? null) : null;
     const reason =
       candidates.length === 0 ? "no process of the service is left" : candidates.length > 1 ? `cannot guess the main process among ${candidates.length} processes (${candidates.join(", ")})` : undefined;
