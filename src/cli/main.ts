@@ -18,7 +18,8 @@ and systemd unit files.
 Usage: steward [--runtime-dir DIR] COMMAND [OPTIONS] [UNIT...]
 
 Commands:
-  up [--units DIR]... [UNIT...]       run the manager in the foreground
+  up [--units DIR]... [--detach] [UNIT...]
+                                      run the manager (in the foreground, or as a daemon)
   run [OPTIONS] -- CMD [ARG...]       run one command under steward (also as a container's PID 1)
   notify [--ready] [--status=TEXT]... tell the manager about this service (for shell scripts)
   daemon-control --pid-file F (--start|--stop|--reload|--check) [-- CMD...]
@@ -67,21 +68,31 @@ function jobCommand(action: JobAction, summary: string): Command {
 
 const COMMANDS: Record<string, Command> = {
   up: {
-    summary: "run the manager in the foreground",
-    usage: `steward up [--units DIR]... [UNIT...]
+    summary: "run the manager (in the foreground, or as a daemon)",
+    usage: `steward up [--units DIR]... [--detach] [UNIT...]
 
-Runs the manager in the foreground: loads the unit directories, starts the
-units named (or else every unit with an [Install] section), and stays attached.
-SIGTERM, SIGINT (Ctrl-C) or SIGHUP (the terminal closing) stops every unit
-and ends it. Under a supervisor
-that set NOTIFY_SOCKET it reports READY=1 once the initial start jobs are done.
+Runs the manager: loads the unit directories, starts the units named (or else
+every unit with an [Install] section), and stays attached. SIGTERM, SIGINT
+(Ctrl-C) or SIGHUP (the terminal closing) stops every unit and ends it. Under a
+supervisor that set NOTIFY_SOCKET it reports READY=1 once the initial start jobs
+are done.
 
   --units DIR   a unit directory (repeatable; env STEWARD_UNITS, colon-separated)
+  --detach      run the manager in the background instead, as a daemon with the
+                locked PID file RUNTIME_DIR/manager.pid (libucw's protocol), and
+                return once its API answers; exits 1 if a manager already runs
+                there. Its output goes to RUNTIME_DIR/manager.log; 'steward
+                shutdown' stops it.
 `,
-    options: { units: { type: "string", multiple: true } },
+    options: { units: { type: "string", multiple: true }, detach: { type: "boolean" } },
     async run(values, units, _client, runtimeDir) {
-      const { runForeground } = await import("../manager/foreground.js");
       const dirs = (values.units as string[] | undefined) ?? (process.env.STEWARD_UNITS ?? "").split(":").filter(Boolean);
+      if (values.detach === true) {
+        const { detachManager } = await import("./detach.js");
+        const detached = await detachManager(runtimeDir, dirs);
+        if (detached !== null) return detached;
+      }
+      const { runForeground } = await import("../manager/foreground.js");
       return runForeground({ runtimeDir, unitDirs: dirs, units: units.map(wholeUnitName) });
     },
   },

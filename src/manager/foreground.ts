@@ -2,6 +2,7 @@
 // `steward shutdown`, start the units asked for, and tell an outer supervisor
 // (NOTIFY_SOCKET) when the initial start is done.
 import { notify } from "../client/notify.js";
+import { isDaemonizedChild, reportDaemonFailure, reportDaemonReady } from "../daemon/daemonize.js";
 import { Manager } from "./manager.js";
 import { ManagerAlreadyRunning } from "./runtime-dir.js";
 
@@ -37,12 +38,16 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   try {
     await manager.start();
   } catch (error) {
+    // `up --detach`: the launcher waits for our word; give it the reason.
+    if (isDaemonizedChild()) reportDaemonFailure(error);
     if (error instanceof ManagerAlreadyRunning) {
       process.stderr.write(`steward: ${error.message}\n`);
       return 1;
     }
     throw error;
   }
+  // `up --detach`: the manager holds its PID-file lock and its API listens: the launcher may return.
+  if (isDaemonizedChild()) reportDaemonReady(process.pid);
   const onSignal = (signal: NodeJS.Signals) => {
     process.stderr.write(`steward: ${signal}: stopping every unit\n`);
     manager.shutdown();

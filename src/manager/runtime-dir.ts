@@ -1,9 +1,14 @@
 // The runtime directory: created 0755 (services running as another User= must
-// reach the notify socket), and manager.pid flock()ed by the running manager
-// for its whole life, so that a second manager finds out at once.
-import { chmodSync, closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
-import { lockFile } from "../sys/index.js";
+// reach the notify socket), and manager.pid flock()ed by the running manager for
+// its whole life — libucw's daemon-control protocol (src/daemon/), so that a
+// second manager, `steward up --detach` and `steward daemon-control --check` all
+// see the same truth. The guard file manager.lock is held only while claiming.
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { managerPidPath } from "../api/paths.js";
+import { isDaemonizedChild } from "../daemon/daemonize.js";
+import { lockGuard } from "../daemon/guard.js";
+import { DaemonAlreadyRunning, lockPidFile } from "../daemon/pid-file.js";
 
 export class ManagerAlreadyRunning extends Error {
   constructor(readonly runtimeDir: string, readonly pid: number | null) {
@@ -17,22 +22,28 @@ export interface RuntimeDirLock {
   release(): void;
 }
 
-export function claimRuntimeDir(runtimeDir: string): RuntimeDirLock {
+export function managerGuardPath(runtimeDir: string): string {
+  return join(runtimeDir, "manager.lock");
+}
+
+export function prepareRuntimeDir(runtimeDir: string): void {
   mkdirSync(runtimeDir, { recursive: true, mode: 0o755 });
   chmodSync(runtimeDir, 0o755);
-  const path = managerPidPath(runtimeDir);
-  const fd = openSync(path, "a+", 0o644);
-  if (!lockFile(fd, "exclusive")) {
-    closeSync(fd);
-    let pid: number | null = Number(readFileSync(path, "utf8").trim());
-    if (!Number.isInteger(pid) || pid <= 0) pid = null;
-    throw new ManagerAlreadyRunning(runtimeDir, pid);
+}
+
+export function claimRuntimeDir(runtimeDir: string): RuntimeDirLock {
+  prepareRuntimeDir(runtimeDir);
+  // Started by `up --detach`, whose launcher holds the guard for us until we report.
+  const guard = isDaemonizedChild() ? null : lockGuard(managerGuardPath(runtimeDir));
+  try {
+    // The lock is taken before the PID is written: a reader that can take it knows the file is stale.
+    const lock = lockPidFile(managerPidPath(runtimeDir));
+    lock.writePid(process.pid);
+    return { runtimeDir, release: () => lock.release() };
+  } catch (error) {
+    if (error instanceof DaemonAlreadyRunning) throw new ManagerAlreadyRunning(runtimeDir, error.pid);
+    throw error;
+  } finally {
+    guard?.release();
   }
-  // The lock is ours: only now is the PID written (daemon-control protocol: lock, then report).
-  ftruncateSync(fd, 0);
-  writeSync(fd, `${process.pid}\n`, 0);
-  return {
-    runtimeDir,
-    release: () => closeSync(fd),
-  };
 }
