@@ -43,7 +43,8 @@
 // - Log level "debug" for things worth a trace only; messages do not name the unit.
 import type { JobType, UnitActiveState } from "./jobs-model.js";
 import type { LogLevel, StartLimitWindow } from "./service-state.js";
-import type { ListenAddress, Listener } from "../units/socket-address.js";
+import { formatListenAddress } from "../units/listen-address-format.js";
+import type { Listener } from "../units/socket-address.js";
 import type { BindIpv6Only, SocketSection } from "../units/socket-section.js";
 
 /** systemd's socket results, less those of the Exec*= commands steward does not run. */
@@ -256,26 +257,8 @@ export function describeListeners(section: SocketSection): { kind: string; addre
   return section.listen.map((listener) => ({ kind: LISTEN_KIND[listener.kind], address: listenerAddress(listener) }));
 }
 
-/**
- * "[::]:8080", "127.0.0.1:80", "/run/x.sock", "@name", a FIFO's path. The same text as
- * units/socket-address.ts formatListenAddress(), written again here because that module uses
- * node:net and core/ stays free of Node APIs.
- */
+/** "[::]:8080", "127.0.0.1:80", "/run/x.sock", "@name", or a FIFO's path. */
 export function listenerAddress(listener: Listener): string {
   if (listener.kind === "fifo") return listener.path;
-  return formatAddress(listener.address);
-}
-
-function formatAddress(address: ListenAddress): string {
-  switch (address.family) {
-    case "unix":
-      return address.path;
-    case "abstract":
-      return `@${address.name}`;
-    case "inet": {
-      const host = address.host ?? (address.version === 4 ? "0.0.0.0" : "::");
-      const shown = address.version === 4 ? host : `[${host}]`;
-      return `${shown}:${address.port}${address.interface === null ? "" : `%${address.interface}`}`;
-    }
-  }
+  return formatListenAddress(listener.address);
 }

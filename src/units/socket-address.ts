@@ -63,17 +63,4 @@ export function parseListenAddress(text: string): ListenAddress | { error: strin
   return { family: "inet", host, version, port, interface: iface };
 }
 
-/** As systemctl shows it: "[::]:8080", "127.0.0.1:80", "[::1]:80", "/run/x.sock", "@name". */
-export function formatListenAddress(address: ListenAddress): string {
-  switch (address.family) {
-    case "unix":
-      return address.path;
-    case "abstract":
-      return `@${address.name}`;
-    case "inet": {
-      const host = address.host ?? (address.version === 4 ? "0.0.0.0" : "::");
-      const shown = address.version === 4 ? host : `[${host}]`;
-      return `${shown}:${address.port}${address.interface === null ? "" : `%${address.interface}`}`;
-    }
-  }
-}
+export { formatListenAddress } from "./listen-address-format.js";
