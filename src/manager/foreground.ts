@@ -34,6 +34,8 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
     runtimeDir: options.runtimeDir,
     unitDirs: options.unitDirs,
     echo: process.stdout.isTTY ? process.stdout : null,
+    // STEWARD_TRACKING=tree: track by process tree even where cgroups are writable.
+    tracking: process.env.STEWARD_TRACKING === "tree" ? "tree" : "auto",
   });
   try {
     await manager.start();
