@@ -19,6 +19,11 @@ signal N; 127 when CMD is not found, 126 when it cannot be executed), which
 makes it a container entrypoint (PID 1) as well as a dev-loop runner.
 While it runs, 'steward status' and the other commands see it as NAME.service.
 
+  --listen ADDR        a listening socket steward opens and passes as fd 3, 4, ...
+                       (LISTEN_FDS, socket activation): PORT, HOST:PORT, [V6]:PORT,
+                       /path or @abstract; repeatable. udp:ADDR for a datagram socket
+  --fdstore N          FileDescriptorStoreMax=N: the command may keep fds in steward
+                       across its restarts (FDSTORE=1)
   --name NAME          the unit's name (default: the command's file name)
   --type TYPE          simple, exec (default), notify, notify-reload, forking, oneshot, stop
   --restart POLICY     no (default), on-failure, on-abnormal, on-abort, on-watchdog, on-success, always
@@ -62,6 +67,8 @@ function unitNameFor(command: string): string {
 export interface RunPlan {
   unitName: string;
   unitText: string;
+  /** The socket unit for --listen, beside the service. */
+  socket: { name: string; text: string } | null;
 }
 
 export function planRun(argv: string[]): RunPlan | { code: number; message: string } {
@@ -75,6 +82,8 @@ export function planRun(argv: string[]): RunPlan | { code: number; message: stri
         restart: { type: "string", default: "no" },
         "restart-sec": { type: "string" },
         env: { type: "string", short: "E", multiple: true },
+        listen: { type: "string", multiple: true },
+        fdstore: { type: "string" },
       },
       allowPositionals: true,
       strict: true,
@@ -90,6 +99,11 @@ export function planRun(argv: string[]): RunPlan | { code: number; message: stri
   for (const assignment of values.env ?? []) {
     if (!isValidEnvironmentAssignment(assignment)) return { code: 1, message: `--env: not a VAR=VALUE assignment: ${assignment}` };
   }
+  const fdStoreMax = values.fdstore === undefined ? 0 : Number(values.fdstore);
+  if (!Number.isInteger(fdStoreMax) || fdStoreMax < 0) return { code: 1, message: `--fdstore wants a whole number, not ${values.fdstore}` };
+  const listeners = (values.listen ?? []).map((address) =>
+    address.startsWith("udp:") ? `ListenDatagram=${plainValue(address.slice(4))}` : `ListenStream=${plainValue(address)}`,
+  );
   const program = resolveCommand(command);
   if (!("path" in program)) return program;
   const unitName = values.name ? (values.name.endsWith(".service") ? values.name : `${values.name}.service`) : unitNameFor(command);
@@ -104,12 +118,18 @@ export function planRun(argv: string[]): RunPlan | { code: number; message: stri
     `Restart=${values.restart}`,
     ...(values["restart-sec"] ? [`RestartSec=${values["restart-sec"]}`] : []),
     ...(values.env ?? []).map((assignment) => `Environment=${execLine([assignment])}`),
+    ...(fdStoreMax > 0 ? [`FileDescriptorStoreMax=${fdStoreMax}`] : []),
+    ...(listeners.length > 0 ? [`Sockets=${unitName.replace(/\.service$/, ".socket")}`] : []),
     "StandardInput=tty",
     "StandardOutput=tty",
     "StandardError=tty",
     "",
   ];
-  return { unitName, unitText: lines.join("\n") };
+  const socket = listeners.length === 0 ? null : {
+    name: unitName.replace(/\.service$/, ".socket"),
+    text: ["[Socket]", ...listeners, `Service=${unitName}`, ""].join("\n"),
+  };
+  return { unitName, unitText: lines.join("\n"), socket };
 }
 
 export async function runRunCommand(argv: string[], runtimeDir: string): Promise<number> {
@@ -122,6 +142,7 @@ export async function runRunCommand(argv: string[], runtimeDir: string): Promise
   rmSync(unitDir, { recursive: true, force: true });
   mkdirSync(unitDir, { recursive: true, mode: 0o755 });
   writeFileSync(join(unitDir, plan.unitName), plan.unitText);
+  if (plan.socket) writeFileSync(join(unitDir, plan.socket.name), plan.socket.text);
   const { runForeground } = await import("../manager/foreground.js");
   return runForeground({ runtimeDir, unitDirs: [unitDir], units: [plan.unitName], mainUnit: plan.unitName });
 }
