@@ -84,6 +84,8 @@ test("daemonize: five launchers at once (up --detach five times) start exactly o
   assert.deepEqual(codes, [0, 100, 100, 100, 100], launches.map((run) => run.stderr).join(""));
   const state = pidFileState(pidFile);
   assert.ok(state.kind === "running" && isAlive(state.pid));
+  // The daemon notes "up" just after it has told its launcher: wait for the line, not on luck.
+  await waitUntil(() => (readJournal(dir).length > 0 ? true : undefined), "the daemon's journal line");
   assert.deepEqual(readJournal(dir).map((entry) => entry.event), ["up"]);
   assert.equal((await stopDaemon({ pidFile })).status, DaemonControlStatus.ok);
 });
