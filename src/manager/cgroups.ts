@@ -5,12 +5,13 @@
 // cgroup.kill. Where none of this is writable (an ordinary user without a
 // delegated subtree), the manager falls back to the process tree and says so.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 
 export interface CgroupProbe {
   /** Where cgroup2 is mounted: /proc/PID/cgroup paths are relative to it. */
   mount: string | null;
-  /** The manager's subtree, e.g. /sys/fs/cgroup/unified/steward-1234; null when unavailable. */
+  /** The manager's subtree, e.g. /sys/fs/cgroup/unified/steward-1234-9f8e7d6c; null when unavailable. */
   root: string | null;
   /** Why not, for status and the start-up line. */
   reason: string | null;
@@ -47,7 +48,8 @@ export function probeCgroups(): CgroupProbe {
   if (own === null) return { mount, root: null, reason: "/proc/self/cgroup names no cgroup v2 group" };
   const parent = join(mount, own);
   removeStaleSubtrees(parent);
-  const root = join(parent, `steward-${process.pid}`);
+  // The PID alone is not unique: managers in PID namespaces (containers) are all PID 1.
+  const root = join(parent, `steward-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
     mkdirSync(root);
     // Every service cgroup must be creatable and joinable: try one.
@@ -74,7 +76,7 @@ function removeStaleSubtrees(parent: string): void {
     return;
   }
   for (const entry of entries) {
-    const match = /^steward-(\d+)$/.exec(entry);
+    const match = /^steward-(\d+)(?:-[0-9a-f]+)?$/.exec(entry);
     if (!match || existsSync(`/proc/${match[1]}`)) continue;
     const dir = join(parent, entry);
     try {
