@@ -37,7 +37,7 @@ ExecStart=/bin/sh -c '${process.execPath} ${cli} notify --ready --status="shell 
 steward.writeUnit("strict-notify.service", `[Service]
 Type=notify
 TimeoutStartSec=2s
-ExecStart=/bin/sh -c '${process.execPath} ${fixture("notify-sender.mjs")} "$$NOTIFY_SOCKET" "STATUS=from a helper"; sleep 300'
+ExecStart=/bin/sh -c '${process.execPath} ${fixture("notify-sender.mjs")} "$$NOTIFY_SOCKET" "STATUS=from a helper" 0 - barrier; sleep 300'
 `);
 
 const received = new EventLog<NotifyDatagram>();
