@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from "node:fs";
 import { after, test } from "node:test";
 import { closeFd, killPid, memfd, openFds, pipe, socketPair, spawn, SpawnError } from "../../src/sys/index.js";
+import { waitUntil } from "../helpers/events.js";
 import { fixture, isRoot, which } from "../helpers/repo.js";
 import { TestProcesses, testEnv } from "../helpers/processes.js";
 
@@ -22,6 +23,14 @@ function environ(pid: number): string[] {
 
 function fdsOf(pid: number): number[] {
   return readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+}
+
+/**
+ * sleep(1) opens locale files while it starts (at the lowest free fd): its fd table is
+ * what we gave it only once it sleeps. The kernel says when: wchan.
+ */
+async function asleep(pid: number): Promise<void> {
+  await waitUntil(() => (readFileSync(`/proc/${pid}/wchan`, "utf8").includes("nanosleep") ? true : undefined), `pid ${pid} to sleep`);
 }
 
 /** Fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ... */
@@ -55,7 +64,7 @@ test("spawn: the child has exactly the mapped fds, each the object it was given"
   const map = [devNull, devNull, devNull, channel.writeEnd, mem, sockA];
   const child = spawn({ file: sleep, argv: ["sleep", "30"], env: {}, fds: map });
   try {
-    // spawn returns after execve succeeded, so /proc shows the program's own fd table.
+    await asleep(child.pid);
     assert.deepEqual(fdsOf(child.pid), [0, 1, 2, 3, 4, 5]);
     map.forEach((parentFd, i) => {
       assert.equal(readlinkSync(`/proc/${child.pid}/fd/${i}`), readlinkSync(`/proc/self/fd/${parentFd}`), `fd ${i}`);
@@ -70,6 +79,7 @@ test("spawn: a hole in the fd map (-1) stays closed", async () => {
   const devNull = openSync("/dev/null", "r");
   const child = spawn({ file: sleep, argv: ["sleep", "30"], env: {}, fds: [devNull, -1, devNull, devNull] });
   try {
+    await asleep(child.pid);
     assert.deepEqual(fdsOf(child.pid), [0, 2, 3]);
   } finally {
     await stop(child);
@@ -87,6 +97,7 @@ test("spawn: fds may be mapped onto each other's numbers (a permutation)", async
   const fds = Array.from(map, (fd) => fd ?? -1);
   const child = spawn({ file: sleep, argv: ["sleep", "30"], env: {}, fds });
   try {
+    await asleep(child.pid);
     assert.equal(readlinkSync(`/proc/${child.pid}/fd/${a.writeEnd}`), readlinkSync(`/proc/self/fd/${b.writeEnd}`));
     assert.equal(readlinkSync(`/proc/${child.pid}/fd/${b.writeEnd}`), readlinkSync(`/proc/self/fd/${a.writeEnd}`));
   } finally {
