@@ -15,28 +15,6 @@
 #define NOTIFY_FD_MAX 768      /* systemd's receive limit; more sets MSG_CTRUNC */
 #define BATCH 256              /* messages per wake-up; the rest wakes us again */
 
-/* Fills a sockaddr_un from "/path" or "@abstract"; false (errno set) if it does not fit. */
-static bool unix_address(const char *address, struct sockaddr_un *sa, socklen_t *len) {
-  memset(sa, 0, sizeof *sa);
-  sa->sun_family = AF_UNIX;
-  size_t n = strlen(address);
-  if (n == 0 || (address[0] != '/' && address[0] != '@')) {
-    errno = EINVAL;
-    return false;
-  }
-  if (n > sizeof sa->sun_path - (address[0] == '/' ? 1 : 0)) {
-    errno = ENAMETOOLONG;
-    return false;
-  }
-  memcpy(sa->sun_path, address, n);
-  if (address[0] == '@') {
-    sa->sun_path[0] = '\0'; /* abstract: the length covers the name, no trailing NUL */
-    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
-  } else {
-    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-  }
-  return true;
-}
 
 /* notifyBind(address) -> fd: non-blocking, close-on-exec, SO_PASSCRED, large buffer. */
 static napi_value js_notify_bind(napi_env env, napi_callback_info info) {

@@ -16,6 +16,29 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Fills a sockaddr_un from "/path" or "@abstract"; false (errno set) if it does not fit. */
+bool unix_address(const char *address, struct sockaddr_un *sa, socklen_t *len) {
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  size_t n = strlen(address);
+  if (n == 0 || (address[0] != '/' && address[0] != '@')) {
+    errno = EINVAL;
+    return false;
+  }
+  if (n > sizeof sa->sun_path - (address[0] == '/' ? 1 : 0)) {
+    errno = ENAMETOOLONG;
+    return false;
+  }
+  memcpy(sa->sun_path, address, n);
+  if (address[0] == '@') {
+    sa->sun_path[0] = '\0'; /* abstract: the length covers the name, no trailing NUL */
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+  } else {
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+  }
+  return true;
+}
+
 struct socket_spec {
   int family, type;
   char *host, *path;
@@ -101,14 +124,7 @@ static int build_address(const struct socket_spec *s, struct sockaddr_storage *s
     if (s->host && s->host[0] && inet_pton(AF_INET6, s->host, &in6->sin6_addr) != 1) return EINVAL;
     *len = sizeof *in6;
   } else {
-    struct sockaddr_un *un = (struct sockaddr_un *)ss;
-    un->sun_family = AF_UNIX;
-    if (!s->path || !s->path[0] || (s->path[0] != '/' && s->path[0] != '@')) return EINVAL;
-    size_t n = strlen(s->path);
-    if (n > sizeof un->sun_path - (s->path[0] == '/' ? 1 : 0)) return ENAMETOOLONG;
-    memcpy(un->sun_path, s->path, n);
-    if (s->path[0] == '@') un->sun_path[0] = '\0';
-    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (s->path[0] == '/' ? 1 : 0));
+    if (!s->path || !unix_address(s->path, (struct sockaddr_un *)ss, len)) return s->path ? errno : EINVAL;
   }
   return 0;
 }

@@ -63,6 +63,12 @@ struct handle *unwrap_handle(napi_env env, napi_value v);
 /* Drops one owner (call from the last uv_close callback); frees at zero. */
 void release_handle(struct handle *h);
 
+/* sockets.c: a sockaddr_un from "/path" or "@abstract" (the length covers only the
+ * name of an abstract address); false with errno EINVAL or ENAMETOOLONG. */
+#include <sys/socket.h>
+#include <sys/un.h>
+bool unix_address(const char *address, struct sockaddr_un *sa, socklen_t *len);
+
 /* Module parts: each registers its exports on `exports`. */
 void register_handles(napi_env env, napi_value exports);
 void register_spawn(napi_env env, napi_value exports);

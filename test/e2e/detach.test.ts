@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { waitUntil } from "../helpers/events.js";
 import { repoRoot } from "../helpers/repo.js";
-import { Steward } from "../helpers/steward.js";
+import { isAlive, Steward } from "../helpers/steward.js";
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
 const steward = new Steward({ "idle.service": "[Service]\nExecStart=/bin/sleep 300\n\n[Install]\nWantedBy=multi-user.target\n" });
@@ -34,18 +34,10 @@ test("up --detach: two at once start exactly one manager, which answers as soon 
 test("up --detach: shutdown from any shell stops it; the PID file then says not running", async () => {
   const pid = Number(readFileSync(join(steward.runtimeDir, "manager.pid"), "utf8"));
   assert.equal((await run("shutdown")).code, 0);
-  await waitUntil(() => (existsSyncProc(pid) ? undefined : true), "the manager to exit", 20_000);
+  await waitUntil(() => (isAlive(pid) ? undefined : true), "the manager to exit", 20_000);
   const check = await run("daemon-control", "--pid-file", join(steward.runtimeDir, "manager.pid"), "--guard-file", join(steward.runtimeDir, "manager.lock"), "--check");
   assert.equal(check.code, 101);
   assert.deepEqual(steward.strays(), []);
   assert.match(readFileSync(join(steward.runtimeDir, "manager.log"), "utf8"), /every unit stopped; manager exiting/);
 });
 
-function existsSyncProc(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
-    return state !== undefined && state !== "Z";
-  } catch {
-    return false;
-  }
-}

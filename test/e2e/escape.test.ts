@@ -7,16 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { waitUntil } from "../helpers/events.js";
 import { fixture } from "../helpers/repo.js";
-import { Steward } from "../helpers/steward.js";
-
-function alive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
-    return state !== undefined && state !== "Z";
-  } catch {
-    return false;
-  }
-}
+import { isAlive, Steward } from "../helpers/steward.js";
 
 for (const mode of ["auto", "tree"] as const) {
   const steward = new Steward({});
@@ -30,10 +21,10 @@ for (const mode of ["auto", "tree"] as const) {
     assert.equal((await steward.run("start", "tree")).code, 0);
     await waitUntil(() => (existsSync(list) && readFileSync(list, "utf8").trim().split("\n").length >= 51 ? true : undefined), "the tree to be forked", 15_000);
     const pids = readFileSync(list, "utf8").trim().split("\n").map(Number);
-    await waitUntil(() => (pids.every(alive) ? true : undefined), "every process to be running", 15_000);
+    await waitUntil(() => (pids.every(isAlive) ? true : undefined), "every process to be running", 15_000);
     const result = await steward.run("stop", "tree");
     assert.equal(result.code, 0, result.stderr);
-    const survivors = pids.filter(alive);
+    const survivors = pids.filter(isAlive);
     assert.deepEqual(survivors, [], `still alive after stop: ${survivors.join(", ")}`);
     assert.equal(await steward.stopManager(), 0);
   });

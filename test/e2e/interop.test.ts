@@ -6,24 +6,16 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fixture, which } from "../helpers/repo.js";
+import { findProgram, fixture } from "../helpers/repo.js";
 import { Steward } from "../helpers/steward.js";
 
-function find(program: string): string | null {
-  try {
-    return which(program);
-  } catch {
-    return null;
-  }
-}
-
-const redis = find("redis-server");
-const systemdNotify = find("systemd-notify");
+const redis = findProgram("redis-server");
+const systemdNotify = findProgram("systemd-notify");
 const steward = new Steward({});
 
 /** Builds the libsystemd client, or says why not. */
 function buildCClient(): string | { reason: string } {
-  const cc = find("cc");
+  const cc = findProgram("cc");
   if (!cc) return { reason: "no C compiler" };
   const out = join(steward.dir, "sd-notify-client");
   try {

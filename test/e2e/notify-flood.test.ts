@@ -5,19 +5,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fixture, which } from "../helpers/repo.js";
+import { findProgram, fixture } from "../helpers/repo.js";
 import { Steward } from "../helpers/steward.js";
 
 const SERVICES = 100;
 const MESSAGES = 1000;
 const steward = new Steward({});
-const cc = (() => {
-  try {
-    return which("cc");
-  } catch {
-    return null;
-  }
-})();
+const cc = findProgram("cc");
 const flood = join(steward.dir, "notify-flood");
 if (cc) execFileSync(cc, ["-O2", "-o", flood, fixture("notify-flood.c")]);
 

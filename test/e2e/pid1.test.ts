@@ -7,17 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { waitUntil } from "../helpers/events.js";
-import { isRoot, repoRoot, which } from "../helpers/repo.js";
+import { findProgram, isRoot, repoRoot } from "../helpers/repo.js";
 import { withDeadline } from "../helpers/steward.js";
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
-const unshare = (() => {
-  try {
-    return which("unshare");
-  } catch {
-    return null;
-  }
-})();
+const unshare = findProgram("unshare");
 const skip = !isRoot ? "needs root for unshare --pid" : !unshare ? "unshare is not installed" : false;
 const dir = mkdtempSync(join(tmpdir(), "steward-pid1-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

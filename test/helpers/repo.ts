@@ -34,4 +34,13 @@ export function which(program: string): string {
   throw new Error(`${program} is not on PATH`);
 }
 
+/** Like which(), but null when the program is missing (a test then skips with the reason). */
+export function findProgram(program: string): string | null {
+  try {
+    return which(program);
+  } catch {
+    return null;
+  }
+}
+
 export const isRoot = process.getuid?.() === 0;

@@ -174,3 +174,13 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: () 
     clearTimeout(timer);
   }
 }
+
+/** A process that exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+    return state !== undefined && state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
