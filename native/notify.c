@@ -56,14 +56,35 @@ static void close_all(const int *fds, size_t n) {
   for (size_t i = 0; i < n; i++) close(fds[i]);
 }
 
-/* Receives one datagram into a JS object; false when nothing is left. */
-static bool receive_one(napi_env env, int fd, napi_value *out) {
-  static char data[NOTIFY_BUFFER_MAX];
+/* A batch goes to JavaScript packed, not as one object per datagram (building
+ * those cost more than receiving them): the payloads side by side in one buffer,
+ * and per datagram a record in one Int32Array:
+ *   offset, length, pid, uid, gid (-1: no credentials), truncated (0/1), nfds, fds...
+ * A truncated datagram's fds are closed here and its nfds is 0. */
+#define RECORD_HEAD 7
+#define ARENA_SIZE (64 * 1024)
+#define META_SIZE (BATCH * RECORD_HEAD + 4 * NOTIFY_FD_MAX)
+
+struct batch {
+  char data[ARENA_SIZE];
+  size_t used;
+  int32_t meta[META_SIZE];
+  size_t records;
+  size_t meta_used;
+};
+
+static bool batch_has_room(const struct batch *b) {
+  return b->records < BATCH && b->used + NOTIFY_BUFFER_MAX <= ARENA_SIZE &&
+         b->meta_used + RECORD_HEAD + NOTIFY_FD_MAX <= META_SIZE;
+}
+
+/* Receives one datagram into the batch; false when nothing is left. */
+static bool receive_one(int fd, struct batch *b) {
   static union {
     struct cmsghdr align;
     char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * NOTIFY_FD_MAX)];
   } control;
-  struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+  struct iovec iov = {.iov_base = b->data + b->used, .iov_len = NOTIFY_BUFFER_MAX};
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
                        .msg_controllen = sizeof control.buf};
   ssize_t n;
@@ -88,26 +109,19 @@ static bool receive_one(napi_env env, int fd, napi_value *out) {
     close_all(fds, nfds); /* a truncated message is refused whole: keep none of its fds */
     nfds = 0;
   }
-
-  napi_value item, v;
-  napi_create_object(env, &item);
-  void *copy;
-  napi_create_buffer_copy(env, (size_t)n, data, &copy, &v);
-  set_named(env, item, "data", v);
-  if (cred) {
-    set_named(env, item, "pid", make_int(env, cred->pid));
-    set_named(env, item, "uid", make_int(env, cred->uid));
-    set_named(env, item, "gid", make_int(env, cred->gid));
-  } else {
-    napi_get_null(env, &v);
-    set_named(env, item, "pid", v);
-    set_named(env, item, "uid", v);
-    set_named(env, item, "gid", v);
-  }
-  set_named(env, item, "fds", make_int_array(env, fds, nfds));
-  napi_get_boolean(env, truncated, &v);
-  set_named(env, item, "truncated", v);
-  *out = item;
+  size_t length = (size_t)n < NOTIFY_BUFFER_MAX ? (size_t)n : NOTIFY_BUFFER_MAX;
+  int32_t *r = b->meta + b->meta_used;
+  r[0] = (int32_t)b->used;
+  r[1] = (int32_t)length;
+  r[2] = cred ? cred->pid : -1;
+  r[3] = cred ? (int32_t)cred->uid : -1;
+  r[4] = cred ? (int32_t)cred->gid : -1;
+  r[5] = truncated;
+  r[6] = (int32_t)nfds;
+  for (size_t i = 0; i < nfds; i++) r[RECORD_HEAD + i] = fds[i];
+  b->meta_used += RECORD_HEAD + nfds;
+  b->used += length;
+  b->records++;
   return true;
 }
 
@@ -117,18 +131,23 @@ static bool receive_one(napi_env env, int fd, napi_value *out) {
 #define ROUNDS 16
 
 static void on_readable(uv_poll_t *poll, int status, int events) {
+  static struct batch b;
   struct notify_watch *w = poll->data;
   for (int round = 0; round < ROUNDS && !w->base.closed; round++) {
+    b.used = b.records = b.meta_used = 0;
+    while (batch_has_room(&b) && receive_one(w->fd, &b)) {}
+    if (b.records == 0) break;
     napi_env env = w->base.cb.env;
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
-    napi_value batch, item;
-    napi_create_array(env, &batch);
-    uint32_t count = 0;
-    while (count < BATCH && receive_one(env, w->fd, &item)) napi_set_element(env, batch, count++, item);
-    if (count > 0) js_callback_call(&w->base.cb, 1, &batch);
+    napi_value args[2], arraybuffer;
+    void *copy;
+    napi_create_buffer_copy(env, b.used, b.data, &copy, &args[0]);
+    napi_create_arraybuffer(env, b.meta_used * sizeof(int32_t), &copy, &arraybuffer);
+    memcpy(copy, b.meta, b.meta_used * sizeof(int32_t));
+    napi_create_typedarray(env, napi_int32_array, b.meta_used, arraybuffer, 0, &args[1]);
+    js_callback_call(&w->base.cb, 2, args);
     napi_close_handle_scope(env, scope);
-    if (count == 0) break;
   }
 }
 
@@ -142,7 +161,7 @@ static void close_notify_watch(struct handle *h) {
   uv_close((uv_handle_t *)&w->poll, on_uv_closed);
 }
 
-/* notifyWatch(fd, callback(messages)): the fd stays the caller's to close,
+/* notifyWatch(fd, callback(data, records)): the fd stays the caller's to close,
  * after closing the watch. */
 static napi_value js_notify_watch(napi_env env, napi_callback_info info) {
   napi_value argv[2];

@@ -9,6 +9,8 @@ import type { Deadline, Effect, LogLevel, ServiceResult, ServiceRuntime } from "
 export class Transition {
   readonly effects: Effect[] = [];
   #runtime: ServiceRuntime;
+  /** Whether #runtime is this step's own copy yet (copied on the first update, then changed in place). */
+  #owned = false;
 
   constructor(
     readonly model: ServiceUnitModel,
@@ -32,7 +34,11 @@ export class Transition {
   }
 
   update(changes: Partial<ServiceRuntime>): void {
-    this.#runtime = { ...this.#runtime, ...changes };
+    if (!this.#owned) {
+      this.#runtime = { ...this.#runtime };
+      this.#owned = true;
+    }
+    Object.assign(this.#runtime, changes);
   }
 
   /** systemd: the first non-success result of a cycle is the one that sticks. */

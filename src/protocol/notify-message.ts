@@ -88,55 +88,68 @@ function emptyMessage(): NotifyMessage {
   };
 }
 
-/** Payload lines as systemd splits them: on "\n" and "\r", empty lines dropped. */
-function splitLines(payload: Buffer): Buffer[] {
-  const lines: Buffer[] = [];
-  let start = 0;
-  for (let i = 0; i <= payload.length; i++) {
-    const byte = payload[i];
-    if (byte === undefined || byte === 0x0a || byte === 0x0d) {
-      if (i > start) lines.push(payload.subarray(start, i));
-      start = i + 1;
-    }
-  }
-  return lines;
-}
-
-/** What the lines say, looked up as systemd does. */
+/**
+ * What the lines say, looked up as systemd does. Lines are held as latin1 text (one
+ * character per byte, cheap to make and exact); values that may carry UTF-8 (STATUS=,
+ * X_* and unknown keys) are decoded as such when read.
+ */
 type Lines = {
+  /** How many non-empty lines there were. */
+  count: number;
   /** Whole lines, for exact flag matches ("READY=1" anywhere). */
   whole: Set<string>;
   /** First value of each key; later ones are ignored. */
-  first: Map<string, Buffer>;
+  first: Map<string, string>;
   /** Keys given more than once, with their count. */
-  repeats: Map<string, number>;
+  repeats: Map<string, number> | null;
 };
 
-function indexLines(lineBuffers: readonly Buffer[], warnings: string[]): Lines {
-  const lines: Lines = { whole: new Set(), first: new Map(), repeats: new Map() };
-  for (const line of lineBuffers) {
-    const text = line.toString("utf8");
-    const equals = line.indexOf(0x3d);
-    if (equals <= 0) {
-      // systemd looks keys up by "KEY=" prefix, so such a line never matches.
-      warnings.push(`line "${printable(text)}" is not KEY=VALUE and is ignored`);
-      continue;
-    }
-    lines.whole.add(text);
-    const key = line.subarray(0, equals).toString("utf8");
-    if (lines.first.has(key)) lines.repeats.set(key, (lines.repeats.get(key) ?? 1) + 1);
-    else lines.first.set(key, line.subarray(equals + 1));
+/** Indexes the payload's lines, split as systemd splits them: on "\n" and "\r", empty lines dropped. */
+function indexLines(payload: string, warnings: string[]): Lines {
+  const lines: Lines = { count: 0, whole: new Set(), first: new Map(), repeats: null };
+  let start = 0;
+  for (let i = 0; i <= payload.length; i++) {
+    const code = i === payload.length ? 0x0a : payload.charCodeAt(i);
+    if (code !== 0x0a && code !== 0x0d) continue;
+    if (i > start) indexLine(lines, payload.slice(start, i), warnings);
+    start = i + 1;
   }
   return lines;
 }
 
-function flag(lines: Lines, key: string): boolean {
-  return lines.whole.has(`${key}=1`);
+function indexLine(lines: Lines, line: string, warnings: string[]): void {
+  lines.count++;
+  const equals = line.indexOf("=");
+  if (equals <= 0) {
+    // systemd looks keys up by "KEY=" prefix, so such a line never matches.
+    warnings.push(`line "${printable(utf8(line))}" is not KEY=VALUE and is ignored`);
+    return;
+  }
+  lines.whole.add(line);
+  const key = line.slice(0, equals);
+  if (!lines.first.has(key)) lines.first.set(key, line.slice(equals + 1));
+  else {
+    lines.repeats ??= new Map();
+    lines.repeats.set(key, (lines.repeats.get(key) ?? 1) + 1);
+  }
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Latin1 text (bytes) read as UTF-8; invalid sequences become U+FFFD. */
+function utf8(bytes: string): string {
+  return NON_ASCII.test(bytes) ? Buffer.from(bytes, "latin1").toString("utf8") : bytes;
+}
+
+const FLAG_LINES: Readonly<Record<string, string>> = Object.fromEntries(FLAG_KEYS.map((key) => [key, `${key}=1`]));
+
+function flag(lines: Lines, key: (typeof FLAG_KEYS)[number]): boolean {
+  return lines.whole.has(FLAG_LINES[key]!);
 }
 
 /** The first value as text; bytes above ASCII read as U+0080..U+00FF and fail ASCII checks. */
 function ascii(lines: Lines, key: string): string | undefined {
-  return lines.first.get(key)?.toString("latin1");
+  return lines.first.get(key);
 }
 
 /** Unsigned 64-bit microseconds: null when invalid, Infinity beyond 2^53. */
@@ -177,20 +190,19 @@ export function parseNotify(data: Buffer, fdCount: number): NotifyParse {
   if (nul !== -1 && nul !== data.length - 1) {
     return { ok: false, reason: "message contains a NUL byte" };
   }
-  const payload = nul === -1 ? data : data.subarray(0, nul);
+  const payload = data.toString("latin1", 0, nul === -1 ? data.length : nul);
 
   const warnings: string[] = [];
-  const lineBuffers = splitLines(payload);
-  if (lineBuffers.length === 0) warnings.push("message is empty");
-  const lines = indexLines(lineBuffers, warnings);
+  const lines = indexLines(payload, warnings);
+  if (lines.count === 0) warnings.push("message is empty");
   const message = emptyMessage();
 
   // systemd: a barrier message is only a barrier, whatever else it says.
   if (flag(lines, "BARRIER")) {
     message.barrier = true;
     message.unusedFds = fdCount;
-    if (lineBuffers.length > 1) {
-      warnings.push(`BARRIER=1 must be alone in its message; ${lineBuffers.length - 1} other lines are ignored`);
+    if (lines.count > 1) {
+      warnings.push(`BARRIER=1 must be alone in its message; ${lines.count - 1} other lines are ignored`);
     }
     if (fdCount !== 1) warnings.push(`BARRIER=1 should carry exactly 1 fd, not ${fdCount}`);
     return { ok: true, message, warnings };
@@ -202,7 +214,7 @@ export function parseNotify(data: Buffer, fdCount: number): NotifyParse {
       warnings.push(`${key}=${printable(value)} is ignored; only ${key}=1 means anything`);
     }
   }
-  for (const [key, count] of lines.repeats) {
+  for (const [key, count] of lines.repeats ?? []) {
     if (!FLAG_KEY_SET.has(key)) {
       warnings.push(`${key}= appears ${count} times; the first one counts`);
     }
@@ -214,7 +226,7 @@ export function parseNotify(data: Buffer, fdCount: number): NotifyParse {
   readFdStore(lines, message, fdCount, warnings);
 
   for (const [key, value] of lines.first) {
-    if (!KNOWN_KEYS.has(key)) message.extra[key] = value.toString("utf8");
+    if (!KNOWN_KEYS.has(key)) message.extra[utf8(key)] = utf8(value);
   }
   return { ok: true, message, warnings };
 }
@@ -271,7 +283,8 @@ function readValues(lines: Lines, message: NotifyMessage, warnings: string[]): v
   const status = lines.first.get("STATUS");
   if (status !== undefined) {
     // systemd drops an invalid text but still replaces the old one: it clears.
-    if (isUtf8(status)) message.status = status.toString("utf8");
+    if (!NON_ASCII.test(status)) message.status = status;
+    else if (isUtf8(Buffer.from(status, "latin1"))) message.status = utf8(status);
     else {
       warnings.push("STATUS= is not valid UTF-8; the status text is cleared");
       message.status = "";

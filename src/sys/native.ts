@@ -33,14 +33,12 @@ export interface NativeChildChange {
   status: number;
 }
 
-export interface NativeNotifyMessage {
-  data: Buffer;
-  pid: number | null;
-  uid: number | null;
-  gid: number | null;
-  fds: number[];
-  truncated: boolean;
-}
+/**
+ * One batch of notify datagrams, packed: the payloads side by side in `data`, and
+ * per datagram a record in `records`: offset, length, pid, uid, gid (-1 when the
+ * datagram carried no credentials), truncated (0/1), fd count, then the fds.
+ */
+export type NativeNotifyBatchCallback = (data: Buffer, records: Int32Array) => void;
 
 export interface NativeSocketSpec {
   family: "inet" | "inet6" | "unix";
@@ -91,7 +89,7 @@ export interface NativeAddon {
   watchSetRemove(set: NativeHandle, fd: number): boolean;
 
   notifyBind(address: string): number;
-  notifyWatch(fd: number, callback: (messages: NativeNotifyMessage[]) => void): NativeHandle;
+  notifyWatch(fd: number, callback: NativeNotifyBatchCallback): NativeHandle;
   notifySend(address: string, data: Buffer, fds: readonly number[], pid: number, dontWait: boolean): number;
 
   socketCreate(spec: NativeSocketSpec): number;

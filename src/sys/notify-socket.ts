@@ -27,7 +27,7 @@ export class NotifySocket {
     try {
       // Writable by every user: services may run as anyone, and only kernel credentials are trusted.
       if (address.startsWith("/")) chmodSync(address, 0o666);
-      this.#watch = native.notifyWatch(this.fd, onDatagrams);
+      this.#watch = native.notifyWatch(this.fd, (data, records) => onDatagrams(unpack(data, records)));
     } catch (error) {
       native.close(this.fd);
       throw error;
@@ -46,6 +46,28 @@ export class NotifySocket {
     native.closeHandle(this.#watch);
     native.close(this.fd);
   }
+}
+
+// The addon's record layout (native/notify.c).
+const RECORD_HEAD = 7;
+
+function unpack(data: Buffer, records: Int32Array): NotifyDatagram[] {
+  const datagrams: NotifyDatagram[] = [];
+  for (let at = 0; at < records.length; ) {
+    const offset = records[at]!, length = records[at + 1]!, pid = records[at + 2]!;
+    const nfds = records[at + 6]!;
+    const credentials = pid >= 0;
+    datagrams.push({
+      data: data.subarray(offset, offset + length),
+      pid: credentials ? pid : null,
+      uid: credentials ? records[at + 3]! >>> 0 : null,
+      gid: credentials ? records[at + 4]! >>> 0 : null,
+      fds: nfds === 0 ? [] : Array.from(records.subarray(at + RECORD_HEAD, at + RECORD_HEAD + nfds)),
+      truncated: records[at + 5] === 1,
+    });
+    at += RECORD_HEAD + nfds;
+  }
+  return datagrams;
 }
 
 export interface SendOptions {
