@@ -69,7 +69,10 @@ function parseJobRequest(body: unknown): JobRequest {
   if (!Array.isArray(candidate.units) || candidate.units.length === 0 || !candidate.units.every((u) => typeof u === "string")) {
     throw new HttpError(400, "units must be a non-empty list of unit names");
   }
-  return { action: candidate.action, units: candidate.units, noBlock: candidate.noBlock === true };
+  const overlap = candidate.overlap === true;
+  if (overlap && candidate.action !== "restart") throw new HttpError(400, "overlap goes only with the restart action");
+  if (overlap && candidate.noBlock === true) throw new HttpError(400, "an overlapped restart always waits for its outcome");
+  return { action: candidate.action, units: candidate.units, noBlock: candidate.noBlock === true, ...(overlap ? { overlap } : {}) };
 }
 
 function sendJson(response: ServerResponse, status: number, value: unknown): void {

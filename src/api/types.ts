@@ -53,6 +53,11 @@ export interface JobRequest {
   units: string[];
   /** Return once the jobs are queued instead of when they finish. */
   noBlock?: boolean;
+  /**
+   * restart only: start a new instance beside the running one, then stop the old one once
+   * the new one is ready (`steward restart --overlap`).
+   */
+  overlap?: boolean;
 }
 
 export interface JobOutcome {

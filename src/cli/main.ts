@@ -66,6 +66,33 @@ function jobCommand(action: JobAction, summary: string): Command {
   };
 }
 
+function restartCommand(): Command {
+  const plain = jobCommand("restart", "Restart units (stop, then start)");
+  return {
+    summary: plain.summary,
+    usage: `steward restart UNIT... [--no-block | --overlap]
+
+Restart units (stop, then start). Exits non-zero with a one-line reason when a job fails.
+
+${JOB_HELP}  --overlap     start a new instance beside the running one, with the same
+                listening sockets and a copy of the fd store; once it is ready,
+                stop the old one gracefully. If the new one does not become
+                ready it is stopped and the old one keeps running (exit 1).
+                The unit stays active throughout. Needs a running main process.
+`,
+    options: { ...plain.options, overlap: { type: "boolean" } },
+    async run(values, units, client, runtimeDir) {
+      if (values.overlap !== true) return plain.run(values, units, client, runtimeDir);
+      if (values["no-block"] === true) return usageError("--overlap waits for its outcome; it does not go with --no-block");
+      if (units.length === 0) return usageError("restart needs at least one unit");
+      const outcome = await client.submit({ action: "restart", units: units.map(wholeUnitName), overlap: true });
+      const stream = outcome.ok ? process.stdout : process.stderr;
+      for (const line of (outcome.message ?? "").split("\n").filter(Boolean)) stream.write(`steward: ${line}\n`);
+      return outcome.ok ? 0 : 1;
+    },
+  };
+}
+
 const COMMANDS: Record<string, Command> = {
   up: {
     summary: "run the manager (in the foreground, or as a daemon)",
@@ -122,7 +149,7 @@ are done.
   },
   start: jobCommand("start", "Start units, waiting until they are ready"),
   stop: jobCommand("stop", "Stop units, waiting until their processes are gone"),
-  restart: jobCommand("restart", "Restart units (stop, then start)"),
+  restart: restartCommand(),
   reload: jobCommand("reload", "Reload units' configuration (ExecReload= or the reload signal)"),
   "try-restart": jobCommand("try-restart", "Restart units that are running; leave the others alone"),
   status: {

@@ -4,7 +4,7 @@
 import { buildDependencyGraph, graphUnitOf } from "../core/dependency-graph.js";
 import { createJobEngine, jobOfUnit, stepJobs, type JobEffect, type JobEngineState, type JobEvent, type UnitActiveState } from "../core/jobs.js";
 import type { SocketFds } from "../core/fd-store.js";
-import { activeState, subState } from "../core/service-state.js";
+import { activeState, mainPidOf, subState } from "../core/service-state.js";
 import { controlSocketPath } from "../api/paths.js";
 import { ApiServer, type ManagerControl } from "../api/server.js";
 import type { JobOutcome, JobRequest, ListEntry, LogLine, ManagerEvent, UnitStatus } from "../api/types.js";
@@ -15,6 +15,7 @@ import {
 import { monotonicUsec } from "./clock.js";
 import { defaultLogDirectory, LogRegistry, type EchoTarget, type UnitLogRecord } from "./logs/index.js";
 import { NotifyRouter } from "./notify-router.js";
+import { OverlapRestart } from "./overlap-restart.js";
 import { ProcessTable } from "./process-table.js";
 import { CgroupTracker, probeCgroups } from "./cgroups.js";
 import { claimRuntimeDir, type RuntimeDirLock } from "./runtime-dir.js";
@@ -45,6 +46,11 @@ export class Manager implements ManagerControl {
   processes = new ProcessTable();
   readonly registry: UnitRegistry;
   readonly runners = new Map<string, ServiceRunner>();
+  /** Every service runner by its tracking key: the units' own, and overlapped restarts' other instances. */
+  readonly #tracked = new Map<string, ServiceRunner>();
+  /** Overlapped restarts under way, by unit. */
+  readonly #overlaps = new Map<string, OverlapRestart>();
+  #instances = 0;
   /** The socket units' runners (socket activation, docs/sockets.md). */
   readonly sockets = new Map<string, SocketRunner>();
   readonly #subscribers = new Set<(event: ManagerEvent) => void>();
@@ -92,9 +98,10 @@ export class Manager implements ManagerControl {
     this.#stopLogFollow = this.#logs.follow([], (record) => this.#publish({ kind: "log", line: toLogLine(record) }));
     this.#notify = new NotifyRouter(this.options.runtimeDir, {
       unitOf: (pid) => this.processes.unitOf(pid),
-      deliver: (unit, delivery) => this.runners.get(unit)?.notify(delivery.senderPid, delivery.message, delivery.fds),
-      refuse: (unit, message) => (unit ? this.#logs.store(unit).appendManagerLine(message) : this.#say(message)),
-      warn: (unit, message) => this.#logs.store(unit).appendManagerLine(message),
+      // The process table knows processes by tracking key (see ServiceRunner.trackingKey).
+      deliver: (key, delivery) => this.#tracked.get(key)?.notify(delivery.senderPid, delivery.message, delivery.fds),
+      refuse: (key, message) => (key ? this.#logs.store(this.#unitOfKey(key)).appendManagerLine(message) : this.#say(message)),
+      warn: (key, message) => this.#logs.store(this.#unitOfKey(key)).appendManagerLine(message),
     });
     for (const name of this.registry.loadAll()) {
       this.#ensureRunner(name);
@@ -134,6 +141,7 @@ export class Manager implements ManagerControl {
   }
 
   submit(request: JobRequest): Promise<JobOutcome> {
+    if (request.overlap) return this.#restartOverlapped(request.units);
     return new Promise((resolve) => {
       const requestId = this.#jobs.nextRequestId;
       this.#pending.set(requestId, { resolve, noBlock: request.noBlock === true });
@@ -181,6 +189,7 @@ export class Manager implements ManagerControl {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     this.#say("shutting down: stopping every unit");
+    for (const overlap of this.#overlaps.values()) overlap.abort("the manager is shutting down");
     const requestId = this.#jobs.nextRequestId;
     this.#pending.set(requestId, { resolve: () => void this.#close(), noBlock: false });
     this.#stepJobs({ kind: "shutdown" });
@@ -249,7 +258,57 @@ export class Manager implements ManagerControl {
     if (model?.kind !== "service") return null;
     const runner = new ServiceRunner(name, model, this.#runnerHost());
     this.runners.set(name, runner);
+    this.#tracked.set(runner.trackingKey, runner);
     return runner;
+  }
+
+  #unitOfKey(key: string): string {
+    return this.#tracked.get(key)?.name ?? key;
+  }
+
+  // --- overlapped restarts (overlap-restart.ts) --------------------------------
+
+  async #restartOverlapped(units: readonly string[]): Promise<JobOutcome> {
+    const outcomes = await Promise.all(units.map((unit) => this.#restartOneOverlapped(unit)));
+    const failed = outcomes.filter((outcome) => !outcome.ok);
+    return {
+      ok: failed.length === 0,
+      message: outcomes.map((outcome) => outcome.message).join("\n"),
+      failedUnits: units.filter((_unit, i) => !outcomes[i]?.ok),
+    };
+  }
+
+  #restartOneOverlapped(unit: string): Promise<{ ok: boolean; message: string }> {
+    const refuse = (why: string) => Promise.resolve({ ok: false, message: `${unit}: ${why}` });
+    if (this.#shuttingDown) return refuse("the manager is shutting down");
+    const runner = this.#ensureRunner(unit);
+    if (!(runner instanceof ServiceRunner)) return refuse("only a loaded service can be restarted overlapped");
+    if (this.#overlaps.has(unit)) return refuse("an overlapped restart is already under way");
+    if (jobOfUnit(this.#jobs, unit)) return refuse(`a ${jobOfUnit(this.#jobs, unit)?.type} job is under way; try again when it is done`);
+    const state = runner.snapshot.state;
+    if (state.kind !== "running" || mainPidOf(state) === null) {
+      return refuse(`it is ${activeState(state)} (${subState(state)}), not running with a main process; use restart`);
+    }
+    const overlap = new OverlapRestart(runner, {
+      createInstance: () => {
+        const next = new ServiceRunner(unit, runner.model, this.#runnerHost(), `${unit}~${++this.#instances}`);
+        this.#tracked.set(next.trackingKey, next);
+        return next;
+      },
+      promote: (next) => {
+        this.runners.set(unit, next);
+        this.#needsRestart.delete(unit);
+        this.#unitChanged(unit, activeState(next.snapshot.state));
+      },
+      retire: (retired) => {
+        this.#tracked.delete(retired.trackingKey);
+        retired.dispose();
+      },
+      log: (message) => this.#logs.store(unit).appendManagerLine(message),
+    });
+    this.#overlaps.set(unit, overlap);
+    overlap.begin();
+    return overlap.done.finally(() => this.#overlaps.delete(unit));
   }
 
   #socketHost(): SocketRunnerHost {
@@ -300,7 +359,9 @@ export class Manager implements ManagerControl {
         return job === "start" || job === "restart";
       },
       watchExit: (pid, onExit) => this.#watchExit(pid, onExit),
-      stateChanged: (unit, _previous, current) => this.#unitChanged(unit, current),
+      // An overlapped restart's other instance is not the unit's: its changes go to the overlap.
+      stateChanged: (unit, _previous, current, runner) =>
+        this.runners.get(unit) === runner ? this.#unitChanged(unit, current) : this.#overlaps.get(unit)?.instanceChanged(runner, current),
     };
   }
 
@@ -354,6 +415,7 @@ export class Manager implements ManagerControl {
 
   /** Defers to the next turn: a unit's state change feeds the engine, which must not re-enter itself. */
   #unitAction(kind: "start-unit" | "stop-unit" | "restart-unit" | "reload-unit", unit: string, onFailureOf: string | null): void {
+    this.#overlaps.get(unit)?.abort(`a ${kind.replace("-unit", "")} job for the unit came first`);
     queueMicrotask(() => {
       const runner = this.#ensureRunner(unit);
       if (runner instanceof SocketRunner) {
@@ -409,7 +471,7 @@ export class Manager implements ManagerControl {
     for (const change of changes) {
       const owner = this.processes.registered(change.pid);
       if (change.kind === "continued") continue;
-      const runner = owner ? this.runners.get(owner.unit) : undefined;
+      const runner = owner ? this.#tracked.get(owner.unit) : undefined;
       if (change.kind === "stopped") {
         runner?.childStopped(change.pid, change.signal);
         continue;
@@ -447,10 +509,12 @@ export class Manager implements ManagerControl {
   }
 
   async #close(): Promise<void> {
+    // Instances of overlapped restarts that are still stopping: wait for them (each stop has its timeouts).
+    await Promise.all([...this.#overlaps.values()].map((overlap) => overlap.done));
     await this.#api?.close();
     this.#notify?.close();
     this.#stopLogFollow?.();
-    for (const runner of this.runners.values()) runner.dispose();
+    for (const runner of this.#tracked.values()) runner.dispose();
     for (const socket of this.sockets.values()) socket.dispose();
     for (const pidfd of this.#exitWatches.keys()) closeFd(pidfd);
     this.#exitWatches.clear();

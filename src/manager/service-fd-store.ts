@@ -7,7 +7,7 @@ import {
 } from "../core/fd-store.js";
 import type { NotifyMessage } from "../protocol/notify-message.js";
 import type { FdStorePreserve } from "../units/service-section.js";
-import { closeFd, fdIdentity, fdTarget, inspectFd, isSystemCallError, WatchSet } from "../sys/index.js";
+import { closeFd, dupCloexec, fdIdentity, fdTarget, inspectFd, isSystemCallError, WatchSet } from "../sys/index.js";
 
 export class ServiceFdStore {
   #store: FdStore = EMPTY_FD_STORE;
@@ -39,6 +39,14 @@ export class ServiceFdStore {
       pushed.push({ fd, identity: fdIdentity(fd) });
     }
     if (pushed.length > 0) this.#apply(addToStore(this.#store, { fds: pushed, name: message.fdName, poll: message.fdPoll }, max));
+  }
+
+  /** Stores a duplicate of each of `other`'s fds, under the same name and poll setting. */
+  copyFrom(other: ServiceFdStore, max: number): void {
+    for (const entry of other.store.entries) {
+      const fd = dupCloexec(entry.fd);
+      this.#apply(addToStore(this.#store, { fds: [{ fd, identity: fdIdentity(fd) }], name: entry.name, poll: entry.poll }, max));
+    }
   }
 
   release(preserve: FdStorePreserve, reason: FdStoreReleaseReason): void {

@@ -38,8 +38,8 @@ export interface RunnerHost {
   startPending(unit: string): boolean;
   /** Watches a process that is not our child; calls back once when it has exited. */
   watchExit(pid: number, onExit: () => void): () => void;
-  /** The active state changed (after the whole step). */
-  stateChanged(unit: string, previous: ActiveState, current: ActiveState): void;
+  /** The active state changed (after the whole step); `runner` says which instance. */
+  stateChanged(unit: string, previous: ActiveState, current: ActiveState, runner: ServiceRunner): void;
 }
 
 /** What status shows beyond the reducer's state. */
@@ -51,6 +51,12 @@ export interface RunnerFacts {
 
 export class ServiceRunner {
   readonly name: string;
+  /**
+   * What the process table and the cgroups know this runner's processes by: the unit's
+   * name, or for the new instance of an overlapped restart a name of its own, so that
+   * each instance's processes are told apart (and stopped) separately.
+   */
+  readonly trackingKey: string;
   #model: ServiceUnitModel;
   #snapshot: ServiceSnapshot = initialServiceSnapshot();
   readonly #host: RunnerHost;
@@ -70,8 +76,9 @@ export class ServiceRunner {
   readonly #fdStore: ServiceFdStore;
   readonly facts: RunnerFacts = { activeSince: null, notifyVariables: {} };
 
-  constructor(name: string, model: ServiceUnitModel, host: RunnerHost) {
+  constructor(name: string, model: ServiceUnitModel, host: RunnerHost, trackingKey = name) {
     this.name = name;
+    this.trackingKey = trackingKey;
     this.#model = model;
     this.#host = host;
     this.#fdStore = new ServiceFdStore((message) => host.logs.store(name).appendManagerLine(message));
@@ -181,7 +188,7 @@ export class ServiceRunner {
     if (result.runtime.invocation !== this.#invocation) {
       this.#invocation = result.runtime.invocation;
       this.#invocationId = randomBytes(16).toString("hex");
-      this.#host.processes.registerInvocation(this.#invocationId, this.name);
+      this.#host.processes.registerInvocation(this.#invocationId, this.trackingKey);
     }
     for (const effect of result.effects) this.#apply(effect);
     const after = activeState(result.state);
@@ -189,7 +196,7 @@ export class ServiceRunner {
     if (after !== before) {
       this.facts.activeSince = after === "active" ? this.#host.now() : this.facts.activeSince;
       if (after === "inactive" || after === "failed") this.#wentDown();
-      this.#host.stateChanged(this.name, before, after);
+      this.#host.stateChanged(this.name, before, after, this);
     }
   }
 
@@ -200,8 +207,8 @@ export class ServiceRunner {
     this.#unwatchMain = null;
     for (const pidfd of this.#pidfds.values()) closeFd(pidfd);
     this.#pidfds.clear();
-    this.#host.processes.forgetUnit(this.name);
-    this.#host.processes.cgroups?.release(this.name);
+    this.#host.processes.forgetUnit(this.trackingKey);
+    this.#host.processes.cgroups?.release(this.trackingKey);
   }
 
   #apply(effect: Effect): void {
@@ -270,7 +277,7 @@ export class ServiceRunner {
         managerEnv: this.#host.managerEnv,
         setListenPid: passed.fds.length > 0,
         setWatchdogPid: role === "main" && this.#watchdogUsec() !== null,
-        cgroup: this.#host.processes.cgroups?.dirOf(this.name),
+        cgroup: this.#host.processes.cgroups?.dirOf(this.trackingKey),
       });
       if (!plan.ok) {
         this.#host.logs.store(this.name).appendManagerLine(plan.message);
@@ -290,7 +297,7 @@ export class ServiceRunner {
         this.dispatch({ kind: "spawn-failed", role, stage, code: error.code, message: error.message, now: now() });
         return;
       }
-      this.#host.processes.register(child.pid, this.name, role);
+      this.#host.processes.register(child.pid, this.trackingKey, role);
       if (child.pidfd !== null) this.#pidfds.set(child.pid, child.pidfd);
       this.dispatch({ kind: "spawned", role, pid: child.pid, now: now() });
     } finally {
@@ -341,7 +348,7 @@ export class ServiceRunner {
   #others(): number[] {
     const state = this.#snapshot.state;
     const skip = new Set([mainPidOf(state), controlPidOf(state)]);
-    return this.#host.processes.membersOf(this.name).filter((pid) => !skip.has(pid));
+    return this.#host.processes.membersOf(this.trackingKey).filter((pid) => !skip.has(pid));
   }
 
   #forgetPidfd(pid: number): void {
@@ -366,7 +373,7 @@ export class ServiceRunner {
   #readPidFile(path: string): PidFileOutcome {
     const user = this.#model.service.exec.user;
     const serviceUid = user ? (lookupUser(user)?.uid ?? null) : (process.getuid?.() ?? 0);
-    return readPidFile(path, serviceUid, (pid) => this.#host.processes.claimOrphan(pid, this.name));
+    return readPidFile(path, serviceUid, (pid) => this.#host.processes.claimOrphan(pid, this.trackingKey));
   }
 
   #watchPidFile(path: string): void {
@@ -385,9 +392,9 @@ export class ServiceRunner {
   }
 
   #guessMainPid(): void {
-    this.#host.processes.adoptOrphans(this.name);
+    this.#host.processes.adoptOrphans(this.trackingKey);
     const control = controlPidOf(this.#snapshot.state);
-    const members = this.#host.processes.membersOf(this.name).filter((pid) => pid !== control);
+    const members = this.#host.processes.membersOf(this.trackingKey).filter((pid) => pid !== control);
     // As systemd: a daemon has been re-parented to the manager; its own children (workers)
     // are not candidates. Without any such process, the one member left is.
     const adopted = members.filter((pid) => readProcStat(pid)?.ppid === process.pid);
@@ -402,10 +409,10 @@ export class ServiceRunner {
     this.#unwatchMain?.();
     this.#unwatchMain = null;
     if (readProcStat(pid)?.ppid === process.pid) {
-      this.#host.processes.register(pid, this.name, "main");
+      this.#host.processes.register(pid, this.trackingKey, "main");
       return; // our child (spawned or adopted): the reaper reports its end, with its status
     }
-    this.#host.processes.register(pid, this.name, "main");
+    this.#host.processes.register(pid, this.trackingKey, "main");
     this.#unwatchMain = this.#host.watchExit(pid, () => {
       this.#unwatchMain = null;
       // Re-parented to us meanwhile? Then the reaper has (or will have) its status.
@@ -415,7 +422,7 @@ export class ServiceRunner {
   }
 
   #checkMainPid(pid: number): MainPidCheck {
-    return checkMainPid(pid, (candidate) => this.#host.processes.claimOrphan(candidate, this.name));
+    return checkMainPid(pid, (candidate) => this.#host.processes.claimOrphan(candidate, this.trackingKey));
   }
 
   // --- waiting for the last process -----------------------------------------
@@ -424,10 +431,10 @@ export class ServiceRunner {
     this.#stopWatchingMembers();
     const cgroups = this.#host.processes.cgroups;
     if (cgroups) {
-      this.#membersWatch.push(cgroups.whenEmpty(this.name, () => this.dispatch({ kind: "processes-gone", now: this.#host.now() })));
+      this.#membersWatch.push(cgroups.whenEmpty(this.trackingKey, () => this.dispatch({ kind: "processes-gone", now: this.#host.now() })));
       return;
     }
-    const members = this.#host.processes.membersOf(this.name);
+    const members = this.#host.processes.membersOf(this.trackingKey);
     if (members.length === 0) {
       this.dispatch({ kind: "processes-gone", now: this.#host.now() });
       return;
@@ -473,6 +480,11 @@ export class ServiceRunner {
     const preserve = this.#model.service.fileDescriptorStorePreserve;
     if (kind === "dead" || kind === "failed" || kind === "auto-restart") this.#fdStore.release(preserve, "service-dead");
     if ((active === "inactive" || active === "failed") && !this.#host.startPending(this.name)) this.#fdStore.release(preserve, "unit-inactive");
+  }
+
+  /** An overlapped restart's new instance starts with duplicates of the running one's store. */
+  copyFdStoreFrom(other: ServiceRunner): void {
+    this.#fdStore.copyFrom(other.#fdStore, this.#model.service.fileDescriptorStoreMax);
   }
 
   /** status --json's fdStore. */

@@ -50,7 +50,8 @@ export function unitStatus(loaded: LoadedUnit, unitRunner: ServiceRunner | Socke
     activeSince: iso(runner?.facts.activeSince ?? null),
     notifyVariables: { ...runner?.facts.notifyVariables },
     tracking: processes.tracking,
-    ...usage(loaded.name, processes),
+    // An overlapped restart's instance is tracked under a key of its own.
+    ...usage(unitRunner && "trackingKey" in unitRunner ? unitRunner.trackingKey : loaded.name, processes),
     fdStore: runner?.describeFdStore() ?? [],
     listen: loaded.model?.kind === "socket" ? describeListeners(loaded.model.socket) : null,
     loadError: loaded.loadError
