@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { procIsOurs } from "./proc.js";
 
 export interface CgroupProbe {
   /** Where cgroup2 is mounted: /proc/PID/cgroup paths are relative to it. */
@@ -78,15 +79,6 @@ function pidNamespace(): string | null {
   }
 }
 
-/** Whether /proc numbers processes as we do (it may be another PID namespace's, or missing). */
-function procIsOurs(): boolean {
-  try {
-    return Number(readlinkSync("/proc/self")) === process.pid;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Subtrees of managers that are gone (their PID is not running) and are empty. Only
  * managers of our own PID namespace can be judged: the PID of another namespace's manager
@@ -145,6 +137,11 @@ export class CgroupTracker {
 
   /** The unit whose cgroup a process is in; null if none of ours. */
   unitOf(pid: number): string | null {
+    // /proc of another PID namespace: cgroup.procs still speaks our PIDs (the reader's namespace).
+    if (!procIsOurs()) {
+      for (const unit of this.#units.keys()) if (this.membersOf(unit).includes(pid)) return unit;
+      return null;
+    }
     let line: string | undefined;
     try {
       line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.startsWith("0::"));

@@ -38,12 +38,12 @@ export function probeHost(input: HostProbeInput): Degradation[] {
   if (self === null) {
     found.push({
       feature: "proc-missing",
-      message: `${procRoot} is not mounted: steward cannot follow processes by tree, guess a forking service's main PID, check PID files and MAINPID= against a service's processes, or find strays after a stop`,
+      message: `${procRoot} is not mounted: steward knows only the processes it started itself: under tree tracking a stop does not find what they forked, GuessMainPID= finds nothing, and PID files and MAINPID= naming other processes are refused`,
     });
   } else if (self !== pid) {
     found.push({
       feature: "proc-foreign",
-      message: `${procRoot} belongs to another PID namespace (it calls us ${self}, we are ${pid}; mount a proc of this namespace, e.g. unshare --mount-proc): PIDs read there name other processes, so tree tracking, GuessMainPID=, PID-file and MAINPID= checks and stray detection are unreliable; signals still reach the right processes through pidfds`,
+      message: `${procRoot} belongs to another PID namespace (it calls us ${self}, we are ${pid}; mount a proc of this namespace, e.g. unshare --mount-proc): steward does not read it, so it knows only the processes it started itself: under tree tracking a stop does not find what they forked, GuessMainPID= finds nothing, and PID files and MAINPID= naming other processes are refused; signals reach the processes it started through pidfds`,
     });
   }
   try {

@@ -4,7 +4,6 @@
 // children in the foreground get it too. steward starts every service process in a
 // session (and so a process group) of its own, so the group is the service's tree unless
 // a process moved itself out with setsid()/setpgid().
-import { readlinkSync } from "node:fs";
 import { isSystemCallError, killPid, killProcessGroup } from "../sys/index.js";
 import { readProcStat } from "./proc.js";
 
@@ -12,21 +11,12 @@ export type ForwardTarget = "main" | "group";
 
 export const FORWARD_TARGETS: readonly ForwardTarget[] = ["main", "group"];
 
-/** Whether /proc numbers processes as we do (not missing, not another PID namespace's). */
-function procIsOurs(): boolean {
-  try {
-    return Number(readlinkSync("/proc/self")) === process.pid;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The process group to signal for a main process: its own, as /proc says; its PID (the
  * group it was started as the leader of) when /proc is missing or another namespace's.
  */
 export function processGroupOf(pid: number): number {
-  const stat = procIsOurs() ? readProcStat(pid) : null;
+  const stat = readProcStat(pid); // null when /proc is missing or another namespace's
   return stat && stat.pgrp > 1 ? stat.pgrp : pid;
 }
 

@@ -46,12 +46,18 @@ afterEach(async () => {
 
 let runs = 0;
 /** `unshare --pid --fork [--mount-proc] node steward ARGS`, each with a runtime directory of its own. */
-function asPid1(args: string[], options: { mountProc?: boolean; runtimeDir?: string } = {}): Pid1 {
+interface Pid1Options {
+  mountProc?: boolean;
+  runtimeDir?: string;
+  env?: Record<string, string>;
+}
+
+function asPid1(args: string[], options: Pid1Options = {}): Pid1 {
   const runtimeDir = options.runtimeDir ?? join(dir, `run-${++runs}`);
   const namespace = ["--pid", "--fork", ...(options.mountProc === false ? [] : ["--mount-proc"])];
   const child = spawn(unshare ?? "unshare", [...namespace, process.execPath, cli, "--runtime-dir", runtimeDir, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NOTIFY_SOCKET: "" },
+    env: { ...process.env, NOTIFY_SOCKET: "", ...options.env },
   });
   let stdout = "";
   let stderr = "";
@@ -69,7 +75,7 @@ function asPid1(args: string[], options: { mountProc?: boolean; runtimeDir?: str
   return run;
 }
 
-function runAsPid1(script: string, extra: string[] = [], options: { mountProc?: boolean; runtimeDir?: string } = {}): Pid1 {
+function runAsPid1(script: string, extra: string[] = [], options: Pid1Options = {}): Pid1 {
   return asPid1(["run", ...extra, "--", "/bin/sh", "-c", script], options);
 }
 
@@ -167,13 +173,18 @@ ExecStart=/bin/sh -c 'trap "echo stop-${name} >> ${log}; exit 0" TERM; echo star
   assert.doesNotMatch(run.output().stderr, /SIGKILL|timed out/i, "every unit stopped within its timeout");
 });
 
-test("pid 1 with the outer namespace's /proc (unshare without --mount-proc): steward says it is degraded, and still runs the command", { skip }, async () => {
-  // The command asks steward's status from inside, to see the degradation there too.
-  const runtimeDir = join(dir, "foreign-proc");
-  const run = runAsPid1(`${process.execPath} ${cli} --runtime-dir ${runtimeDir} status --json; exit 4`, [], { mountProc: false, runtimeDir });
-  assert.equal(await exitOf(run), 4, JSON.stringify(run.output()));
-  const { stderr, stdout } = run.output();
-  assert.match(stderr, /degraded: \/proc belongs to another PID namespace \(it calls us \d+, we are 1;/);
-  const statuses = JSON.parse(stdout) as { degraded: { feature: string; message: string }[] }[];
-  assert.ok(statuses[0]?.degraded.some((d) => d.feature === "proc-foreign"), stdout);
-});
+// Tree tracking there must not mistake the host's processes (children of the host's PID 1)
+// for orphans of its own: it once did, and waited forever for them to exit.
+for (const tracking of ["auto", "tree"] as const) {
+  test(`pid 1 with the outer namespace's /proc (no --mount-proc), ${tracking} tracking: steward says it is degraded, runs the command and exits with its status`, { skip }, async () => {
+    // The command asks steward's status from inside, to see the degradation there too.
+    const runtimeDir = join(dir, `foreign-proc-${tracking}`);
+    const script = `(sleep 300 &); ${process.execPath} ${cli} --runtime-dir ${runtimeDir} status --json; exit 4`;
+    const run = runAsPid1(script, [], { mountProc: false, runtimeDir, env: tracking === "tree" ? { STEWARD_TRACKING: "tree" } : {} });
+    assert.equal(await exitOf(run), 4, JSON.stringify(run.output()));
+    const { stderr, stdout } = run.output();
+    assert.match(stderr, /degraded: \/proc belongs to another PID namespace \(it calls us \d+, we are 1;/);
+    const statuses = JSON.parse(stdout) as { degraded: { feature: string; message: string }[] }[];
+    assert.ok(statuses[0]?.degraded.some((d) => d.feature === "proc-foreign"), stdout);
+  });
+}
