@@ -18,6 +18,7 @@ import { NotifyRouter } from "./notify-router.js";
 import { ProcessTable } from "./process-table.js";
 import { CgroupTracker, probeCgroups } from "./cgroups.js";
 import { probeHost, type Degradation } from "./host-probe.js";
+import { KillModeLeftovers } from "./kill-mode-leftovers.js";
 import { readinessOf, type Readiness } from "./readiness.js";
 import { forwardToProcess, type ForwardTarget } from "./signal-forwarding.js";
 import { claimRuntimeDir, type RuntimeDirLock } from "./runtime-dir.js";
@@ -54,6 +55,7 @@ export class Manager implements ManagerControl {
   readonly #pending = new Map<number, PendingRequest>();
   readonly #exitWatches = new Map<number, { pid: number; onExit: () => void }>();
   readonly #needsRestart = new Set<string>();
+  readonly #leftovers = new KillModeLeftovers();
   /** Why tracking is by process tree, when it is. */
   trackingNote: string | null = null;
   /** What the host denies the manager (host-probe.ts), found at start. */
@@ -320,6 +322,12 @@ export class Manager implements ManagerControl {
 
   #unitChanged(unit: string, active: UnitActiveState): void {
     if (active === "activating") this.#needsRestart.delete(unit);
+    const killMode = this.runners.get(unit)?.model.service.kill.killMode;
+    if (killMode !== undefined) {
+      const say = (line: string) => this.#logs.store(unit).appendManagerLine(line);
+      if (active === "activating") this.#leftovers.starting(killMode, say, unit);
+      if (active === "inactive" || active === "failed") this.#leftovers.stopped(killMode, unit, this.processes, say);
+    }
     this.#publish({ kind: "unit", unit: listEntry(this.registry.get(unit).loaded, this.#runnerOf(unit)) });
     this.#stepJobs({ kind: "unit-changed", unit, active });
     if (this.runners.has(unit)) this.#tellSockets(unit);
