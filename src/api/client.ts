@@ -24,6 +24,11 @@ export class ApiRequestError extends Error {
 export class ApiClient {
   constructor(readonly socketPath: string) {}
 
+  /** Whether every unit that should run is up, with a one-line reason when not. */
+  ready(): Promise<{ ready: boolean; reason: string | null }> {
+    return this.call("GET", "/v1/ready");
+  }
+
   status(units: readonly string[]): Promise<{ units: UnitStatus[]; notFound: string[] }> {
     return this.call("GET", `/v1/status${query(units)}`);
   }

@@ -14,6 +14,8 @@ export interface ManagerControl {
   daemonReload(): Promise<{ ok: boolean; message: string | null }>;
   shutdown(): void;
   logs(units: readonly string[], lines: number): LogLine[];
+  /** Whether every unit that should run is up (status --ready-check). */
+  readiness(): { ready: boolean; reason: string | null };
   /** Calls back with every event until the returned function is called. */
   subscribe(onEvent: (event: ManagerEvent) => void): () => void;
 }
@@ -140,6 +142,8 @@ export class ApiServer {
     switch (route) {
       case "GET /v1/status":
         return sendJson(response, 200, this.#control.status(units));
+      case "GET /v1/ready":
+        return sendJson(response, 200, this.#control.readiness());
       case "GET /v1/list":
         return sendJson(response, 200, this.#control.list());
       case "POST /v1/jobs":

@@ -24,6 +24,12 @@ export interface UnitStatus {
   /** X_* and unknown variables the service sent over sd_notify (latest value each). */
   notifyVariables: Record<string, string>;
   tracking: "cgroup" | "tree";
+  /**
+   * What the host denies the manager and what steward cannot do as a result (the same
+   * for every unit): /proc missing or of another PID namespace, no pidfd_open, no
+   * subreaper, no writable cgroup v2. Empty when nothing is missing.
+   */
+  degraded: { feature: string; message: string }[];
   /** From the unit's cgroup (cpu.stat, memory.current); null without cgroup tracking or the controller. */
   cpuUsageUsec: number | null;
   memoryBytes: number | null;

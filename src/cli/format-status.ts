@@ -28,7 +28,9 @@ function since(iso: string | null, now: Date): string {
 }
 
 export function formatStatus(units: readonly UnitStatus[], style: Style, now = new Date()): string {
-  return units.map((unit) => formatOne(unit, style, now)).join("\n");
+  // The same for every unit: said once, above them.
+  const degraded = (units[0]?.degraded ?? []).map((d) => style("yellow", `steward is degraded: ${d.message}`) + "\n").join("");
+  return (degraded ? `${degraded}\n` : "") + units.map((unit) => formatOne(unit, style, now)).join("\n");
 }
 
 function formatOne(unit: UnitStatus, style: Style, now: Date): string {

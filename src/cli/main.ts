@@ -18,7 +18,7 @@ and systemd unit files.
 Usage: steward [--runtime-dir DIR] COMMAND [OPTIONS] [UNIT...]
 
 Commands:
-  up [--units DIR]... [--detach] [UNIT...]
+  up [--units DIR]... [--detach] [--ready-port [HOST:]PORT] [UNIT...]
                                       run the manager (in the foreground, or as a daemon)
   run [OPTIONS] -- CMD [ARG...]       run one command under steward (also as a container's PID 1)
   notify [--ready] [--status=TEXT]... tell the manager about this service (for shell scripts)
@@ -27,6 +27,7 @@ Commands:
   start|stop|restart UNIT...          start, stop or restart units, waiting for the job
   reload|try-restart UNIT...          reload units; restart units that are running
   status [UNIT...] [--json]           show units' state (exit 3 if one is not active, 4 if unknown)
+  status --ready-check                exit 0 iff every unit that should run is up (readiness probe)
   list [--json]                       list every unit
   logs [-f] [-n N] [UNIT...]          show (and follow) services' output
   daemon-reload                       re-read unit files, restarting nothing
@@ -96,7 +97,7 @@ ${JOB_HELP}  --overlap     start a new instance beside the running one, with the
 const COMMANDS: Record<string, Command> = {
   up: {
     summary: "run the manager (in the foreground, or as a daemon)",
-    usage: `steward up [--units DIR]... [--detach] [UNIT...]
+    usage: `steward up [--units DIR]... [--detach] [--ready-port [HOST:]PORT] [UNIT...]
 
 Runs the manager: loads the unit directories, starts the units named (or else
 every unit with an [Install] section), and stays attached. SIGTERM, SIGINT
@@ -110,17 +111,31 @@ are done.
                 return once its API answers; exits 1 if a manager already runs
                 there. Its output goes to RUNTIME_DIR/manager.log; 'steward
                 shutdown' stops it.
+  --ready-port [HOST:]PORT
+                serve GET /ready over HTTP there (HOST defaults to 127.0.0.1):
+                200 when every unit that should run is up, 503 with the reason
+                otherwise (as 'steward status --ready-check'), for a container's
+                readiness probe
+
+As PID 1 (a container's init) it reaps every orphan and stops the units in
+reverse dependency order on SIGTERM; it does not forward signals to services
+(use 'steward run' for one command whose signals should pass through).
 `,
-    options: { units: { type: "string", multiple: true }, detach: { type: "boolean" } },
+    options: { units: { type: "string", multiple: true }, detach: { type: "boolean" }, "ready-port": { type: "string" } },
     async run(values, units, _client, runtimeDir) {
       const dirs = (values.units as string[] | undefined) ?? (process.env.STEWARD_UNITS ?? "").split(":").filter(Boolean);
+      const { parseReadyAddress } = await import("../manager/ready-http.js");
+      const readyPort = values["ready-port"] as string | undefined;
+      const readyAddress = readyPort === undefined ? null : parseReadyAddress(readyPort);
+      if (readyPort !== undefined && readyAddress === null) return usageError(`--ready-port wants PORT or HOST:PORT, not ${readyPort}`);
       if (values.detach === true) {
+        if (readyAddress !== null) return usageError("--ready-port is for a foreground manager (a container's PID 1), not --detach");
         const { detachManager } = await import("./detach.js");
         const detached = await detachManager(runtimeDir, dirs);
         if (detached !== null) return detached;
       }
       const { runForeground } = await import("../manager/foreground.js");
-      return runForeground({ runtimeDir, unitDirs: dirs, units: units.map(wholeUnitName) });
+      return runForeground({ runtimeDir, unitDirs: dirs, units: units.map(wholeUnitName), readyAddress });
     },
   },
   run: {
@@ -155,14 +170,27 @@ are done.
   status: {
     summary: "show units' state",
     usage: `steward status [UNIT...] [--json]
+steward status --ready-check
 
 Shows the state of the units named, or of every unit. Exits 3 when a named
 unit is not active, 4 when a named unit does not exist.
 
-  --json   an array of objects, one per unit (the status --json contract)
+  --json          an array of objects, one per unit (the status --json contract)
+  --ready-check   exit 0 when the manager is ready: its initial start is queued,
+                  no job is pending, and no loaded unit is failed, activating or
+                  deactivating (inactive units are ignored); else print one line
+                  saying which units are not ready and exit 1. For a container's
+                  readiness probe (exec)
 `,
-    options: { json: { type: "boolean" } },
+    options: { json: { type: "boolean" }, "ready-check": { type: "boolean" } },
     async run(values, units, client) {
+      if (values["ready-check"] === true) {
+        if (units.length > 0 || values.json === true) return usageError("--ready-check takes no unit and no --json");
+        const answer = await client.ready();
+        if (answer.ready) return 0;
+        process.stdout.write(`not ready: ${answer.reason ?? "unknown"}\n`);
+        return 1;
+      }
       const names = units.map(wholeUnitName);
       const { units: statuses, notFound } = await client.status(names);
       if (values.json) process.stdout.write(JSON.stringify(statuses, null, 2) + "\n");

@@ -5,6 +5,7 @@
 import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { FORWARD_TARGETS, type ForwardTarget } from "../manager/signal-forwarding.js";
 import { execLine, plainValue } from "../units/exec-writer.js";
 import { isValidEnvironmentAssignment } from "../units/exec-settings.js";
 
@@ -12,7 +13,8 @@ export const RUN_USAGE = `steward run [OPTIONS] -- CMD [ARG...]
 
 Runs one command under steward without a unit file: it is started, tracked
 (with everything it forks), restarted as --restart says, and stopped cleanly on
-SIGTERM or SIGINT. SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH are passed on to it.
+SIGTERM or SIGINT. SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH are passed on to it
+(to its main process, or with --forward-to=group to that process's group).
 Its output goes straight to steward's own stdout and stderr. steward exits with
 the command's exit status once it has ended for good (128+N when killed by
 signal N; 127 when CMD is not found, 126 when it cannot be executed), which
@@ -24,6 +26,9 @@ While it runs, 'steward status' and the other commands see it as NAME.service.
                        /path or @abstract; repeatable. udp:ADDR for a datagram socket
   --fdstore N          FileDescriptorStoreMax=N: the command may keep fds in steward
                        across its restarts (FDSTORE=1)
+  --forward-to WHOM    where SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH go: main (default,
+                       the main process) or group (its process group, as tini -g:
+                       a shell script's children get them too)
   --name NAME          the unit's name (default: the command's file name)
   --type TYPE          simple, exec (default), notify, notify-reload, forking, oneshot, stop
   --restart POLICY     no (default), on-failure, on-abnormal, on-abort, on-watchdog, on-success, always
@@ -69,6 +74,7 @@ export interface RunPlan {
   unitText: string;
   /** The socket unit for --listen, beside the service. */
   socket: { name: string; text: string } | null;
+  forwardTo: ForwardTarget;
 }
 
 export function planRun(argv: string[]): RunPlan | { code: number; message: string } {
@@ -84,6 +90,7 @@ export function planRun(argv: string[]): RunPlan | { code: number; message: stri
         env: { type: "string", short: "E", multiple: true },
         listen: { type: "string", multiple: true },
         fdstore: { type: "string" },
+        "forward-to": { type: "string", default: "main" },
       },
       allowPositionals: true,
       strict: true,
@@ -96,6 +103,8 @@ export function planRun(argv: string[]): RunPlan | { code: number; message: stri
   if (command === undefined) return { code: 1, message: "run needs a command: steward run [OPTIONS] -- CMD [ARG...]" };
   if (!TYPES.has(values.type)) return { code: 1, message: `--type: unknown type ${values.type}` };
   if (!RESTARTS.has(values.restart)) return { code: 1, message: `--restart: unknown policy ${values.restart}` };
+  const forwardTo = FORWARD_TARGETS.find((target) => target === values["forward-to"]);
+  if (forwardTo === undefined) return { code: 1, message: `--forward-to: main or group, not ${values["forward-to"]}` };
   for (const assignment of values.env ?? []) {
     if (!isValidEnvironmentAssignment(assignment)) return { code: 1, message: `--env: not a VAR=VALUE assignment: ${assignment}` };
   }
@@ -129,7 +138,7 @@ export function planRun(argv: string[]): RunPlan | { code: number; message: stri
     name: unitName.replace(/\.service$/, ".socket"),
     text: ["[Socket]", ...listeners, `Service=${unitName}`, ""].join("\n"),
   };
-  return { unitName, unitText: lines.join("\n"), socket };
+  return { unitName, unitText: lines.join("\n"), socket, forwardTo };
 }
 
 export async function runRunCommand(argv: string[], runtimeDir: string): Promise<number> {
@@ -144,5 +153,5 @@ export async function runRunCommand(argv: string[], runtimeDir: string): Promise
   writeFileSync(join(unitDir, plan.unitName), plan.unitText);
   if (plan.socket) writeFileSync(join(unitDir, plan.socket.name), plan.socket.text);
   const { runForeground } = await import("../manager/foreground.js");
-  return runForeground({ runtimeDir, unitDirs: [unitDir], units: [plan.unitName], mainUnit: plan.unitName });
+  return runForeground({ runtimeDir, unitDirs: [unitDir], units: [plan.unitName], mainUnit: plan.unitName, forwardTo: plan.forwardTo });
 }

@@ -4,14 +4,15 @@
 // left" is cgroup.events' populated 0, watched with inotify; a stop can use
 // cgroup.kill. Where none of this is writable (an ordinary user without a
 // delegated subtree), the manager falls back to the process tree and says so.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { procIsOurs } from "./proc.js";
 
 export interface CgroupProbe {
   /** Where cgroup2 is mounted: /proc/PID/cgroup paths are relative to it. */
   mount: string | null;
-  /** The manager's subtree, e.g. /sys/fs/cgroup/unified/steward-1234-9f8e7d6c; null when unavailable. */
+  /** The manager's subtree, e.g. /sys/fs/cgroup/unified/steward-1234-ns4026531836-9f8e7d6c; null when unavailable. */
   root: string | null;
   /** Why not, for status and the start-up line. */
   reason: string | null;
@@ -47,9 +48,11 @@ export function probeCgroups(): CgroupProbe {
   const own = ownCgroup();
   if (own === null) return { mount, root: null, reason: "/proc/self/cgroup names no cgroup v2 group" };
   const parent = join(mount, own);
-  removeStaleSubtrees(parent);
+  const namespace = pidNamespace();
+  removeStaleSubtrees(parent, namespace);
   // The PID alone is not unique: managers in PID namespaces (containers) are all PID 1.
-  const root = join(parent, `steward-${process.pid}-${randomBytes(4).toString("hex")}`);
+  // The namespace's inode says whose PID it is, so that a later manager judges only its own.
+  const root = join(parent, `steward-${process.pid}-ns${namespace ?? 0}-${randomBytes(4).toString("hex")}`);
   try {
     mkdirSync(root);
     // Every service cgroup must be creatable and joinable: try one.
@@ -67,8 +70,23 @@ export function probeCgroups(): CgroupProbe {
   }
 }
 
-/** Subtrees of managers that are gone (their PID is not running) and are empty. */
-function removeStaleSubtrees(parent: string): void {
+/** The inode of our PID namespace (/proc/self/ns/pid -> "pid:[4026531836]"); null without /proc. */
+function pidNamespace(): string | null {
+  try {
+    return /^pid:\[(\d+)\]$/.exec(readlinkSync("/proc/self/ns/pid"))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Subtrees of managers that are gone (their PID is not running) and are empty. Only
+ * managers of our own PID namespace can be judged: the PID of another namespace's manager
+ * (a container's PID 1, or the host's manager seen from a container) may name anyone here,
+ * or no one while that manager runs; its subtree is left alone.
+ */
+function removeStaleSubtrees(parent: string, namespace: string | null): void {
+  if (namespace === null || !procIsOurs()) return;
   let entries: string[];
   try {
     entries = readdirSync(parent);
@@ -76,8 +94,8 @@ function removeStaleSubtrees(parent: string): void {
     return;
   }
   for (const entry of entries) {
-    const match = /^steward-(\d+)(?:-[0-9a-f]+)?$/.exec(entry);
-    if (!match || existsSync(`/proc/${match[1]}`)) continue;
+    const match = /^steward-(\d+)-ns(\d+)-[0-9a-f]+$/.exec(entry);
+    if (!match || match[2] !== namespace || existsSync(`/proc/${match[1]}`)) continue;
     const dir = join(parent, entry);
     try {
       for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) rmdirSync(join(dir, child.name));
@@ -119,6 +137,11 @@ export class CgroupTracker {
 
   /** The unit whose cgroup a process is in; null if none of ours. */
   unitOf(pid: number): string | null {
+    // /proc of another PID namespace: cgroup.procs still speaks our PIDs (the reader's namespace).
+    if (!procIsOurs()) {
+      for (const unit of this.#units.keys()) if (this.membersOf(unit).includes(pid)) return unit;
+      return null;
+    }
     let line: string | undefined;
     try {
       line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.startsWith("0::"));

@@ -4,7 +4,9 @@
 import { notify } from "../client/notify.js";
 import { isDaemonizedChild, reportDaemonFailure, reportDaemonReady } from "../daemon/daemonize.js";
 import { Manager } from "./manager.js";
+import { ReadyHttpServer, type ReadyAddress } from "./ready-http.js";
 import { ManagerAlreadyRunning } from "./runtime-dir.js";
+import type { ForwardTarget } from "./signal-forwarding.js";
 
 export interface ForegroundOptions {
   runtimeDir: string;
@@ -18,6 +20,10 @@ export interface ForegroundOptions {
    * of stopping everything.
    */
   mainUnit?: string;
+  /** `steward run --forward-to`: the main process (default) or its process group (tini -g). */
+  forwardTo?: ForwardTarget;
+  /** `steward up --ready-port`: serve GET /ready here (ready-http.ts). */
+  readyAddress?: ReadyAddress | null;
 }
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
@@ -60,7 +66,8 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   let exitCode = 0;
   if (options.mainUnit) {
     const mainUnit = options.mainUnit;
-    for (const signal of FORWARDED) process.on(signal, () => manager.forwardSignal(mainUnit, signal));
+    const forwardTo = options.forwardTo ?? "main";
+    for (const signal of FORWARDED) process.on(signal, () => manager.forwardSignal(mainUnit, signal, forwardTo));
     manager.subscribe((event) => {
       if (event.kind !== "unit" || event.unit.name !== mainUnit) return;
       const ended = manager.endOf(mainUnit);
@@ -72,9 +79,26 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   const units = options.units.length > 0 ? options.units : manager.installedUnits();
   const tracking = manager.processes.tracking === "cgroup" ? `cgroup ${manager.processes.cgroups?.root ?? ""}` : `process tree (${manager.trackingNote ?? "no cgroup"})`;
   process.stderr.write(`steward: manager ${process.pid} up, runtime directory ${options.runtimeDir}; tracking by ${tracking}\n`);
+  // One line per thing the host denies us, saying what steward cannot do as a result.
+  for (const degradation of manager.degradations) process.stderr.write(`steward: degraded: ${degradation.message}\n`);
+  let ready: ReadyHttpServer | null = null;
+  if (options.readyAddress) {
+    try {
+      ready = await ReadyHttpServer.listen(options.readyAddress, () => manager.readiness());
+      process.stderr.write(`steward: readiness on http://${ready.address}/ready\n`);
+    } catch (error) {
+      process.stderr.write(`steward: --ready-port: cannot listen on ${options.readyAddress.host}:${options.readyAddress.port}: ${(error as Error).message}\n`);
+      manager.shutdown();
+      await manager.stopped;
+      return 1;
+    }
+  }
   process.stderr.write(`steward: starting ${units.join(", ") || "nothing"}\n`);
-  if (units.length > 0) {
-    const outcome = await manager.submit({ action: "start", units: [...units] });
+  const initialStart = units.length > 0 ? manager.submit({ action: "start", units: [...units] }) : null;
+  // submit() queues the jobs at once: from here on, readiness is the units' to answer.
+  manager.initialStartQueued = true;
+  if (initialStart) {
+    const outcome = await initialStart;
     if (!outcome.ok) process.stderr.write(`steward: start-up: ${outcome.message ?? "some units failed"}\n`);
   }
   if (options.mainUnit) {
@@ -89,6 +113,7 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   notify({ READY: 1, STATUS: `${manager.runners.size} units loaded` }, { unsetEnvironment: true });
   // The handlers stay: a SIGTERM while the manager finishes must not kill it with a signal status.
   await manager.stopped;
+  await ready?.close();
   process.stderr.write("steward: every unit stopped; manager exiting\n");
   return exitCode;
 }

@@ -2,7 +2,7 @@
 // reaper and the control API, and wires them together. Decisions are made by
 // the reducers in src/core/; this file turns their effects into actions.
 import { buildDependencyGraph, graphUnitOf } from "../core/dependency-graph.js";
-import { createJobEngine, jobOfUnit, stepJobs, type JobEffect, type JobEngineState, type JobEvent, type UnitActiveState } from "../core/jobs.js";
+import { createJobEngine, jobOfUnit, listJobs, stepJobs, type JobEffect, type JobEngineState, type JobEvent, type UnitActiveState } from "../core/jobs.js";
 import type { SocketFds } from "../core/fd-store.js";
 import { activeState, mainPidOf, subState } from "../core/service-state.js";
 import { controlSocketPath } from "../api/paths.js";
@@ -10,7 +10,7 @@ import { ApiServer, type ManagerControl } from "../api/server.js";
 import type { JobOutcome, JobRequest, ListEntry, LogLine, ManagerEvent, UnitStatus } from "../api/types.js";
 import { shellExitCode } from "../protocol/exit-status.js";
 import {
-  closeFd, isSystemCallError, killPid, openPidfd, PidfdExitWatcher, Reaper, setChildSubreaper, type ChildChange,
+  closeFd, openPidfd, PidfdExitWatcher, Reaper, setChildSubreaper, type ChildChange,
 } from "../sys/index.js";
 import { monotonicUsec } from "./clock.js";
 import { defaultLogDirectory, LogRegistry, type EchoTarget, type UnitLogRecord } from "./logs/index.js";
@@ -18,6 +18,10 @@ import { NotifyRouter } from "./notify-router.js";
 import { OverlapRestart } from "./overlap-restart.js";
 import { ProcessTable } from "./process-table.js";
 import { CgroupTracker, probeCgroups } from "./cgroups.js";
+import { probeHost, type Degradation } from "./host-probe.js";
+import { KillModeLeftovers } from "./kill-mode-leftovers.js";
+import { readinessOf, type Readiness } from "./readiness.js";
+import { forwardToProcess, type ForwardTarget } from "./signal-forwarding.js";
 import { claimRuntimeDir, type RuntimeDirLock } from "./runtime-dir.js";
 import { ServiceRunner, type RunnerHost } from "./service-runner.js";
 import { SocketRunner, type SocketRunnerHost } from "./socket-runner.js";
@@ -57,8 +61,11 @@ export class Manager implements ManagerControl {
   readonly #pending = new Map<number, PendingRequest>();
   readonly #exitWatches = new Map<number, { pid: number; onExit: () => void }>();
   readonly #needsRestart = new Set<string>();
+  readonly #leftovers = new KillModeLeftovers();
   /** Why tracking is by process tree, when it is. */
   trackingNote: string | null = null;
+  /** What the host denies the manager (host-probe.ts), found at start. */
+  degradations: Degradation[] = [];
   #jobs!: JobEngineState;
   #lock: RuntimeDirLock | null = null;
   #reaper: Reaper | null = null;
@@ -92,6 +99,7 @@ export class Manager implements ManagerControl {
     const cgroups = this.options.tracking === "tree" ? { mount: null, root: null, reason: "tree tracking was asked for" } : probeCgroups();
     this.processes = new ProcessTable(cgroups.root && cgroups.mount ? new CgroupTracker(cgroups.mount, cgroups.root) : null);
     this.trackingNote = cgroups.reason;
+    this.degradations = probeHost({ cgroupReason: this.options.tracking === "tree" ? null : cgroups.reason });
     this.#reaper = new Reaper((changes) => this.#onChildChanges(changes));
     this.#exitWatcher = new PidfdExitWatcher((pidfds) => this.#onPidfdsExited(pidfds));
     this.#logs = new LogRegistry({ directory: defaultLogDirectory(this.options.runtimeDir), echo: this.options.echo ?? null });
@@ -131,7 +139,7 @@ export class Manager implements ManagerControl {
         notFound.push(name);
         continue;
       }
-      units.push(unitStatus(registered.loaded, this.#runnerOf(name), this.#logs.store(name), this.#needsRestart.has(name), this.processes));
+      units.push(unitStatus(registered.loaded, this.#runnerOf(name), this.#logs.store(name), this.#needsRestart.has(name), this.processes, this.degradations));
     }
     return { units, notFound };
   }
@@ -222,16 +230,24 @@ export class Manager implements ManagerControl {
     return runtime.result === "success" ? 0 : 1;
   }
 
-  /** Passes a signal on to a unit's main process (steward run as a container's PID 1). */
-  forwardSignal(unit: string, signal: NodeJS.Signals): void {
+  /** `steward up` has queued its initial start (until then the manager is not ready). */
+  initialStartQueued = false;
+
+  /** Whether every unit that should run is up (readiness.ts): status --ready-check, GET /ready. */
+  readiness(): Readiness {
+    const jobs = new Map(listJobs(this.#jobs).map((job) => [job.unit, job.type]));
+    const phase = this.#shuttingDown ? "stopping" : this.initialStartQueued ? "running" : "starting";
+    return readinessOf({ phase, units: this.status([]).units, jobs });
+  }
+
+  /**
+   * Passes a signal on to a unit's main process, or with "group" to the main process's
+   * process group as tini -g does (steward run as a container's PID 1; signal-forwarding.ts).
+   */
+  forwardSignal(unit: string, signal: NodeJS.Signals, to: ForwardTarget = "main"): void {
     const pid = this.runners.get(unit)?.snapshot.state;
     const mainPid = pid && "mainPid" in pid ? pid.mainPid : null;
-    if (mainPid === null) return;
-    try {
-      killPid(mainPid, signal);
-    } catch (error) {
-      if (!isSystemCallError(error, "ESRCH")) throw error;
-    }
+    if (mainPid !== null) forwardToProcess(mainPid, signal, to);
   }
 
   // --- units ------------------------------------------------------------------
@@ -367,6 +383,13 @@ export class Manager implements ManagerControl {
 
   #unitChanged(unit: string, active: UnitActiveState): void {
     if (active === "activating") this.#needsRestart.delete(unit);
+    const runner = this.runners.get(unit);
+    if (runner) {
+      const killMode = runner.model.service.kill.killMode;
+      const say = (line: string) => this.#logs.store(unit).appendManagerLine(line);
+      if (active === "activating") this.#leftovers.starting(killMode, say, unit);
+      if (active === "inactive" || active === "failed") this.#leftovers.stopped(killMode, runner.trackingKey, this.processes, say);
+    }
     this.#publish({ kind: "unit", unit: listEntry(this.registry.get(unit).loaded, this.#runnerOf(unit)) });
     this.#stepJobs({ kind: "unit-changed", unit, active });
     if (this.runners.has(unit)) this.#tellSockets(unit);

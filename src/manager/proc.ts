@@ -1,6 +1,26 @@
 // What /proc says about a process. Reads happen on demand (a stop, a guess, a
 // status), never on a timer.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+//
+// Only a /proc of our own PID namespace is believed. Under `unshare --pid` without
+// `--mount-proc` (or a container runtime that shares the host's /proc) /proc/PID names
+// another namespace's process: every reader here then answers "unknown" (null, [], false)
+// rather than describe a stranger, and the manager works from what it registered itself
+// (host-probe.ts says so at start).
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+
+let procUsable: boolean | null = null;
+
+/** Whether /proc exists and numbers processes as our PID namespace does (checked once). */
+export function procIsOurs(): boolean {
+  if (procUsable === null) {
+    try {
+      procUsable = Number(readlinkSync("/proc/self")) === process.pid;
+    } catch {
+      procUsable = false;
+    }
+  }
+  return procUsable;
+}
 
 export interface ProcStat {
   pid: number;
@@ -14,6 +34,7 @@ export interface ProcStat {
 }
 
 export function readProcStat(pid: number): ProcStat | null {
+  if (!procIsOurs()) return null;
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -39,6 +60,7 @@ export function processExists(pid: number): boolean {
 
 /** The owner of /proc/PID: the process's effective UID. */
 export function processUid(pid: number): number | null {
+  if (!procIsOurs()) return null;
   try {
     return statSync(`/proc/${pid}`).uid;
   } catch {
@@ -48,6 +70,7 @@ export function processUid(pid: number): number | null {
 
 export function allProcesses(): ProcStat[] {
   const out: ProcStat[] = [];
+  if (!procIsOurs()) return out;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readProcStat(Number(entry));
@@ -58,6 +81,7 @@ export function allProcesses(): ProcStat[] {
 
 /** One variable of a process's initial environment, or null (unset, or not ours to read). */
 export function readProcEnvironmentVariable(pid: number, name: string): string | null {
+  if (!procIsOurs()) return null;
   let environ: string;
   try {
     environ = readFileSync(`/proc/${pid}/environ`, "latin1");

@@ -7,6 +7,7 @@ import { describeProcessEnd } from "../protocol/exit-status.js";
 import type { LoadedUnit } from "../units/loader.js";
 import { wallClockAt } from "./clock.js";
 import type { LogStore } from "./logs/index.js";
+import type { Degradation } from "./host-probe.js";
 import type { ProcessTable } from "./process-table.js";
 import { ServiceRunner } from "./service-runner.js";
 import { describeListeners, socketActiveState, socketSubState } from "../core/socket-state.js";
@@ -31,7 +32,7 @@ export function listEntry(loaded: LoadedUnit, unitRunner: ServiceRunner | Socket
   };
 }
 
-export function unitStatus(loaded: LoadedUnit, unitRunner: ServiceRunner | SocketRunner | null, log: LogStore, needsRestart: boolean, processes: ProcessTable): UnitStatus {
+export function unitStatus(loaded: LoadedUnit, unitRunner: ServiceRunner | SocketRunner | null, log: LogStore, needsRestart: boolean, processes: ProcessTable, degraded: readonly Degradation[] = []): UnitStatus {
   const runner = unitRunner instanceof ServiceRunner ? unitRunner : null;
   const snapshot = runner?.snapshot;
   const state = snapshot?.state ?? { kind: "dead" as const };
@@ -50,6 +51,7 @@ export function unitStatus(loaded: LoadedUnit, unitRunner: ServiceRunner | Socke
     activeSince: iso(runner?.facts.activeSince ?? null),
     notifyVariables: { ...runner?.facts.notifyVariables },
     tracking: processes.tracking,
+    degraded: degraded.map((d) => ({ feature: d.feature, message: d.message })),
     // An overlapped restart's instance is tracked under a key of its own.
     ...usage(unitRunner && "trackingKey" in unitRunner ? unitRunner.trackingKey : loaded.name, processes),
     fdStore: runner?.describeFdStore() ?? [],

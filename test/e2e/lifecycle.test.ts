@@ -86,7 +86,7 @@ test("tracking: with a writable cgroup v2 each service runs in a cgroup of its o
   const managerPid = Number(readFileSync(join(steward.runtimeDir, "manager.pid"), "utf8"));
   if (status.tracking === "cgroup") {
     const cgroup = readFileSync(`/proc/${status.mainPid}/cgroup`, "utf8");
-    assert.match(cgroup, new RegExp(`^0::.*/steward-${managerPid}-[0-9a-f]+/simple\\.service$`, "m"));
+    assert.match(cgroup, new RegExp(`^0::.*/steward-${managerPid}-ns\\d+-[0-9a-f]+/simple\\.service$`, "m"));
   } else {
     assert.match(steward.stderr, /tracking by process tree \(.+\)/);
   }
