@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +314,57 @@ static napi_value js_fd_inspect(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* socketAccept(fd) -> {fd, family, localAddress, localPort, remoteAddress, remotePort,
+ * credentials: {pid, uid} | null} for Accept=yes: one connection from a listener, never
+ * blocking (EAGAIN when none waits, even on a blocking listener: the manager must not
+ * wait). The connection fd is close-on-exec and blocking, as an inetd-style program
+ * expects its socket. Credentials are SO_PEERCRED, for unix sockets only (null when the
+ * peer is in another namespace). */
+static napi_value js_socket_accept(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int fd;
+  if (!arg_count(env, info, 1, argv, NULL) || !get_int(env, argv[0], "fd", &fd)) return NULL;
+  struct pollfd waiting = {.fd = fd, .events = POLLIN};
+  int ready;
+  do ready = poll(&waiting, 1, 0);
+  while (ready < 0 && errno == EINTR);
+  if (ready < 0) return throw_errno(env, "poll", errno);
+  if (ready == 0 || !(waiting.revents & POLLIN)) return throw_errno(env, "accept", EAGAIN);
+  int conn;
+  do conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  while (conn < 0 && errno == EINTR);
+  if (conn < 0) return throw_errno(env, "accept", errno);
+  int flags = fcntl(conn, F_GETFL);
+  if (flags >= 0) fcntl(conn, F_SETFL, flags & ~O_NONBLOCK);
+
+  napi_value result, v;
+  napi_create_object(env, &result);
+  set_named(env, result, "fd", make_int(env, conn));
+  int domain = 0;
+  socklen_t optlen = sizeof domain;
+  getsockopt(conn, SOL_SOCKET, SO_DOMAIN, &domain, &optlen);
+  set_named(env, result, "family", make_string(env, domain == AF_INET ? "inet" : domain == AF_INET6 ? "inet6" : "unix"));
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getsockname(conn, (struct sockaddr *)&ss, &len) == 0) describe_address(env, result, "local", &ss, len);
+  len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getpeername(conn, (struct sockaddr *)&ss, &len) == 0) describe_address(env, result, "remote", &ss, len);
+  napi_get_null(env, &v);
+  if (domain == AF_UNIX) {
+    struct ucred cred;
+    socklen_t clen = sizeof cred;
+    if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 && cred.pid > 0) {
+      napi_create_object(env, &v);
+      set_named(env, v, "pid", make_int(env, cred.pid));
+      set_named(env, v, "uid", make_int(env, (int)cred.uid));
+    }
+  }
+  set_named(env, result, "credentials", v);
+  return result;
+}
+
 /* peerCredentials(fd) -> {pid, uid, gid} of a connected unix socket's peer (SO_PEERCRED). */
 static napi_value js_peer_credentials(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -331,6 +383,7 @@ static napi_value js_peer_credentials(napi_env env, napi_callback_info info) {
 
 void register_sockets(napi_env env, napi_value exports) {
   EXPORT_FN(env, exports, "peerCredentials", js_peer_credentials);
+  EXPORT_FN(env, exports, "socketAccept", js_socket_accept);
   EXPORT_FN(env, exports, "socketCreate", js_socket_create);
   EXPORT_FN(env, exports, "fifoCreate", js_fifo_create);
   EXPORT_FN(env, exports, "fdInspect", js_fd_inspect);

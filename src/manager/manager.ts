@@ -3,7 +3,7 @@
 // the reducers in src/core/; this file turns their effects into actions.
 import { buildDependencyGraph, graphUnitOf } from "../core/dependency-graph.js";
 import { createJobEngine, jobOfUnit, listJobs, stepJobs, type JobEffect, type JobEngineState, type JobEvent, type UnitActiveState } from "../core/jobs.js";
-import type { SocketFds } from "../core/fd-store.js";
+import { connectionFds, type SocketFds } from "../core/fd-store.js";
 import { activeState, mainPidOf, subState } from "../core/service-state.js";
 import { controlSocketPath } from "../api/paths.js";
 import { ApiServer, type ManagerControl } from "../api/server.js";
@@ -24,7 +24,8 @@ import { readinessOf, type Readiness } from "./readiness.js";
 import { forwardToProcess, type ForwardTarget } from "./signal-forwarding.js";
 import { claimRuntimeDir, type RuntimeDirLock } from "./runtime-dir.js";
 import { ServiceRunner, type RunnerHost } from "./service-runner.js";
-import { SocketRunner, type SocketRunnerHost } from "./socket-runner.js";
+import { ConnectionInstances } from "./connection-instances.js";
+import { SocketRunner, type SocketRunnerHost, type StartInstance } from "./socket-runner.js";
 import { withImplicitSocketDependencies } from "./socket-dependencies.js";
 import { unitStatus, listEntry } from "./unit-status.js";
 import { UnitRegistry } from "./unit-registry.js";
@@ -54,6 +55,8 @@ export class Manager implements ManagerControl {
   readonly #tracked = new Map<string, ServiceRunner>();
   /** Overlapped restarts under way, by unit. */
   readonly #overlaps = new Map<string, OverlapRestart>();
+  /** Accept=yes instances and their connections. */
+  readonly #connections = new ConnectionInstances();
   #instances = 0;
   /** The socket units' runners (socket activation, docs/sockets.md). */
   readonly sockets = new Map<string, SocketRunner>();
@@ -335,7 +338,44 @@ export class Manager implements ManagerControl {
       startService: (_socket, service) => queueMicrotask(() => this.#stepJobs({ kind: "request", type: "start", units: [service] })),
       startRefused: (socket, reason) => queueMicrotask(() => this.#stepJobs({ kind: "action-refused", unit: socket, result: "failed", reason })),
       stateChanged: (unit, _previous, current) => this.#unitChanged(unit, current),
+      startInstance: (socket, instance) => queueMicrotask(() => this.#startInstance(socket, instance)),
     };
+  }
+
+  // --- Accept=yes instances (connection-instances.ts) ----------------------------
+
+  #startInstance(socket: string, instance: StartInstance): void {
+    const { unit, connectionFd } = instance;
+    const loaded = this.registry.get(unit).loaded;
+    if (loaded.load !== "loaded" || loaded.model?.kind !== "service" || this.#shuttingDown) {
+      const why = this.#shuttingDown ? "the manager is shutting down" : (loaded.loadError?.message ?? `load state ${loaded.load}`);
+      this.#logs.store(socket).appendManagerLine(`Failed to load connection service unit ${unit}: ${why}`);
+      closeFd(connectionFd);
+      this.sockets.get(socket)?.instanceStopped(unit);
+      return;
+    }
+    this.#connections.add(unit, { socket, fd: connectionFd, env: instance.environment });
+    this.#ensureRunner(unit);
+    this.#stepJobs({ kind: "units-reloaded", graph: this.#graph() });
+    this.#stepJobs({ kind: "request", type: "start", units: [unit] });
+  }
+
+  /** An instance is down: its connection is closed and its socket told; a dead one is unloaded (systemd's garbage collection). */
+  #instanceDown(unit: string, active: UnitActiveState): void {
+    const socket = this.#connections.release(unit);
+    if (socket === null) return;
+    this.sockets.get(socket)?.instanceStopped(unit);
+    if (active !== "inactive") return; // a failed instance stays to be looked at, as in systemd
+    queueMicrotask(() => {
+      const runner = this.runners.get(unit);
+      if (!runner || activeState(runner.snapshot.state) !== "inactive" || jobOfUnit(this.#jobs, unit)) return;
+      runner.dispose();
+      this.runners.delete(unit);
+      this.#tracked.delete(runner.trackingKey);
+      this.registry.forget(unit);
+      this.#logs.release(unit);
+      this.#stepJobs({ kind: "units-reloaded", graph: this.#graph() });
+    });
   }
 
   /** The socket units (Accept=no) whose listeners a service is handed: Service= naming it, and its Sockets=. */
@@ -345,6 +385,8 @@ export class Manager implements ManagerControl {
   }
 
   #listenFdsOf(service: string): { sockets: SocketFds[]; order: readonly string[] } {
+    const connection = this.#connections.of(service);
+    if (connection) return { sockets: [connectionFds(connection.socket, connection.fd)], order: [] };
     const sockets = this.#socketsOf(service)
       .filter((socket) => socket.listenerFds.length > 0)
       .map((socket) => ({ unit: socket.name, name: socket.model.socket.fileDescriptorName, fds: socket.listenerFds }));
@@ -370,6 +412,7 @@ export class Manager implements ManagerControl {
       managerEnv: process.env,
       now: monotonicUsec,
       listenFds: (unit) => this.#listenFdsOf(unit),
+      connectionOf: (unit) => this.#connections.of(unit),
       startPending: (unit) => {
         const job = jobOfUnit(this.#jobs, unit)?.type;
         return job === "start" || job === "restart";
@@ -392,6 +435,7 @@ export class Manager implements ManagerControl {
     }
     this.#publish({ kind: "unit", unit: listEntry(this.registry.get(unit).loaded, this.#runnerOf(unit)) });
     this.#stepJobs({ kind: "unit-changed", unit, active });
+    if (active === "inactive" || active === "failed") this.#instanceDown(unit, active);
     if (this.runners.has(unit)) this.#tellSockets(unit);
   }
 
@@ -538,6 +582,7 @@ export class Manager implements ManagerControl {
     this.#notify?.close();
     this.#stopLogFollow?.();
     for (const runner of this.#tracked.values()) runner.dispose();
+    this.#connections.closeAll();
     for (const socket of this.sockets.values()) socket.dispose();
     for (const pidfd of this.#exitWatches.keys()) closeFd(pidfd);
     this.#exitWatches.clear();

@@ -34,6 +34,8 @@ export interface RunnerHost {
   now(): number;
   /** The listening fds of the socket units that activate this service, and its Sockets= order. */
   listenFds(unit: string): { sockets: SocketFds[]; order: readonly string[] };
+  /** Accept=yes instances: the connection (their stdio with StandardInput=socket) and REMOTE_ADDR/REMOTE_PORT. */
+  connectionOf(unit: string): { fd: number; env: Readonly<Record<string, string>> } | null;
   /** A start or restart job is queued or running for the unit (the unit will run again). */
   startPending(unit: string): boolean;
   /** Watches a process that is not our child; calls back once when it has exited. */
@@ -308,7 +310,8 @@ export class ServiceRunner {
   /** fds 0-2 for a new process; release() closes the manager's copies once it has its own. */
   #stdio(): ServiceStdio {
     this.#devNull ??= openSync("/dev/null", "r+");
-    return openStdio(this.#model.service.exec, this.#devNull, (fd, stream) => this.#host.logs.capture(this.name, fd, stream));
+    const socket = this.#host.connectionOf(this.name)?.fd ?? null;
+    return openStdio(this.#model.service.exec, this.#devNull, (fd, stream) => this.#host.logs.capture(this.name, fd, stream), socket);
   }
 
   /** The watchdog interval a new main process is told (WatchdogSec=; infinity means none). */
@@ -319,7 +322,7 @@ export class ServiceRunner {
 
   #serviceEnv(role: ProcessRole): Record<string, string> {
     const service = this.#model.service;
-    const env: Record<string, string> = { ...this.#monitorEnv, INVOCATION_ID: this.#invocationId };
+    const env: Record<string, string> = { ...this.#monitorEnv, ...this.#host.connectionOf(this.name)?.env, INVOCATION_ID: this.#invocationId };
     const access = this.#snapshot.runtime.notifyAccessOverride ?? service.notifyAccess;
     // NOTIFY_SOCKET only for the processes NotifyAccess= would believe (systemd does the same).
     if ((role === "main" && access !== "none") || (role === "control" && (access === "exec" || access === "all"))) {

@@ -12,13 +12,20 @@ export interface ServiceStdio {
 
 export type CaptureLog = (readEnd: number, stream: "stdout" | "stderr") => void;
 
-export function openStdio(exec: ExecSettings, devNull: number, capture: CaptureLog): ServiceStdio {
+/**
+ * `socket`: the connection of an Accept=yes instance (inetd style) when there is one;
+ * otherwise input reads /dev/null and output goes into the log.
+ */
+export function openStdio(exec: ExecSettings, devNull: number, capture: CaptureLog, socket: number | null = null): ServiceStdio {
   const owned: number[] = [];
+  const stdin = exec.standardInput.kind === "tty" ? 0 : exec.standardInput.kind === "socket" && socket !== null ? socket : devNull;
   const output = (target: ExecSettings["standardOutput"], fallback: number | null): number => {
     switch (target.kind) {
       case "null":
         return devNull;
       case "inherit":
+        // stdout "inherit" (resolveStandardOutput keeps it only then) is the socket stdin is.
+        if (fallback === null && stdin === socket) return socket;
         return fallback ?? 1;
       case "tty":
         // steward has no TTYPath=: "tty" is the terminal steward itself writes to.
@@ -30,9 +37,10 @@ export function openStdio(exec: ExecSettings, devNull: number, capture: CaptureL
         owned.push(fd);
         return fd;
       }
-      case "log":
       case "socket":
+      case "log":
       case "fd": {
+        if (target.kind === "socket" && socket !== null) return socket;
         const channel = pipe();
         owned.push(channel.writeEnd);
         capture(channel.readEnd, fallback === null ? "stdout" : "stderr");
@@ -47,7 +55,6 @@ export function openStdio(exec: ExecSettings, devNull: number, capture: CaptureL
     const stderrTarget =
       exec.standardError.kind !== "inherit" ? exec.standardError : exec.standardOutput.kind === "log" ? exec.standardOutput : null;
     const stderr = stderrTarget === null ? stdout : output(stderrTarget, stdout);
-    const stdin = exec.standardInput.kind === "tty" ? 0 : devNull;
     return { fds: [stdin, stdout, stderr], release: () => owned.forEach((fd) => closeFd(fd)) };
   } catch (error) {
     owned.forEach((fd) => closeFd(fd)); // a file that could not be opened: nothing half-made stays open

@@ -2,16 +2,19 @@
 // (src/core/socket.ts), feeds it events and carries out its effects: binding the
 // listeners, watching them for readability, closing them. What happens next is decided
 // by the reducer; starting the service goes through the manager's job engine.
-// Accept=yes is not carried out yet: such a socket refuses to start (docs/sockets.md).
+// Accept=yes: each connection is accepted here and handed to a new instance of the
+// template service, which the manager starts (docs/sockets.md).
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { stepSocket } from "../core/socket.js";
 import {
   initialSocketSnapshot, listenerFdsOf, socketActiveState,
-  type ListenOptions, type SocketEffect, type SocketEvent, type SocketSnapshot,
+  type ConnectionPeer, type ListenOptions, type SocketEffect, type SocketEvent, type SocketSnapshot,
 } from "../core/socket-state.js";
 import type { UnitActiveState } from "../core/jobs-model.js";
-import { closeFd, createFifo, createSocket, isSystemCallError, WatchSet, type SocketSpec } from "../sys/index.js";
+import {
+  acceptConnection, closeFd, createFifo, createSocket, isSystemCallError, WatchSet, type AcceptedConnection, type SocketSpec,
+} from "../sys/index.js";
 import type { Listener } from "../units/socket-address.js";
 import type { SocketUnitModel } from "../units/unit-model.js";
 import { lookupGroup, lookupUser } from "./accounts.js";
@@ -26,7 +29,14 @@ export interface SocketRunnerHost {
   startRefused(socket: string, reason: string): void;
   /** The active state changed (after the whole step). */
   stateChanged(unit: string, previous: UnitActiveState, current: UnitActiveState): void;
+  /**
+   * Accept=yes: start the instance `unit` of the template with the connection as its one
+   * socket fd (the host owns the fd from here, and reports instanceStopped() once it is down).
+   */
+  startInstance(socket: string, instance: StartInstance): void;
 }
+
+export type StartInstance = Extract<SocketEffect, { kind: "start-instance" }>;
 
 export class SocketRunner {
   readonly name: string;
@@ -64,13 +74,12 @@ export class SocketRunner {
   }
 
   request(kind: "start-requested" | "stop-requested" | "reset-failed-requested"): void {
-    if (kind === "start-requested" && this.#model.socket.accept) {
-      const reason = "Accept=yes is not supported by steward yet, refusing to start.";
-      this.#log(reason);
-      this.#host.startRefused(this.name, reason);
-      return;
-    }
     this.dispatch({ kind, now: this.#host.now() });
+  }
+
+  /** Accept=yes: an instance this socket started is dead or failed, its connection closed. */
+  instanceStopped(unit: string): void {
+    this.dispatch({ kind: "instance-stopped", unit, now: this.#host.now() });
   }
 
   /** The triggered service's state changed or a job of it ended (socket-state.ts's contract). */
@@ -123,9 +132,9 @@ export class SocketRunner {
       case "start-refused":
         return this.#host.startRefused(this.name, effect.reason);
       case "accept-connection":
+        return this.#accept(effect.listenerIndex, effect.fd);
       case "start-instance":
-        // Unreachable: request() refuses to start an Accept=yes socket.
-        return;
+        return this.#host.startInstance(this.name, effect);
       case "close-connection":
         closeFd(effect.fd);
         return;
@@ -133,6 +142,18 @@ export class SocketRunner {
         if (effect.level !== "debug") this.#log(effect.message);
         return;
     }
+  }
+
+  /** Accept=yes: one connection, then the listener is watched again (more may wait). */
+  #accept(listenerIndex: number, fd: number): void {
+    try {
+      const connection = acceptConnection(fd);
+      this.dispatch({ kind: "accepted", listenerIndex, fd: connection.fd, peer: peerOf(connection), now: this.#host.now() });
+    } catch (error) {
+      const code = isSystemCallError(error) ? error.code : "EINVAL";
+      this.dispatch({ kind: "accept-failed", listenerIndex, code, message: (error as Error).message, now: this.#host.now() });
+    }
+    if (this.#snapshot.state.kind === "listening" && this.listenerFds.includes(fd)) this.#watchListeners([fd]);
   }
 
   #log(message: string): void {
@@ -188,6 +209,17 @@ export class SocketRunner {
     this.#watch?.close();
     this.#watch = null;
   }
+}
+
+function peerOf(connection: AcceptedConnection): ConnectionPeer {
+  if (connection.family === "unix") {
+    return { family: "unix", credentials: connection.credentials, remoteAddress: connection.remoteAddress };
+  }
+  return {
+    family: connection.family,
+    local: { address: connection.localAddress, port: connection.localPort ?? 0 },
+    remote: { address: connection.remoteAddress, port: connection.remotePort ?? 0 },
+  };
 }
 
 const SOCKET_TYPE = { stream: "stream", datagram: "dgram", "sequential-packet": "seqpacket" } as const;

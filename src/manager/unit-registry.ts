@@ -72,6 +72,11 @@ export class UnitRegistry {
     return { loaded, fingerprint: fingerprint(loaded) };
   }
 
+  /** Unloads a unit (an Accept=yes instance that is done). */
+  forget(name: string): void {
+    this.#units.delete(name);
+  }
+
   replace(name: string, unit: RegisteredUnit): void {
     this.#units.set(name, unit);
   }

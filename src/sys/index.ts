@@ -11,6 +11,8 @@ export {
 } from "./process.js";
 export { Reaper, reapNow, type ChildChange } from "./reaper.js";
 export { signalNumber, type SignalLike } from "./signals.js";
-export { createFifo, createSocket, inspectFd, peerCredentials, type FdInspection, type SocketSpec } from "./sockets.js";
+export {
+  acceptConnection, createFifo, createSocket, inspectFd, peerCredentials, type AcceptedConnection, type FdInspection, type SocketSpec,
+} from "./sockets.js";
 export { SpawnError, spawn, type ResourceLimit, type SpawnSpec, type SpawnedProcess } from "./spawn.js";
 export { WatchSet } from "./watch-set.js";

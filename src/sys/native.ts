@@ -1,5 +1,6 @@
 // The native addon, loaded once, with the types of every export.
 // Each export is one syscall or one recipe; errors carry `code` (errno name) and `syscall`.
+import type { AcceptedConnection } from "./sockets.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -96,6 +97,7 @@ export interface NativeAddon {
   fifoCreate(path: string, mode: number, uid: number, gid: number): number;
   fdInspect(fd: number): NativeFdInspection;
   peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  socketAccept(fd: number): AcceptedConnection;
 
   close(fd: number): void;
   dupCloexec(fd: number): number;

@@ -56,3 +56,22 @@ export function inspectFd(fd: number): FdInspection {
 export function peerCredentials(fd: number): { pid: number; uid: number; gid: number } {
   return native.peerCredentials(fd);
 }
+
+/** One accepted connection (Accept=yes) and what the kernel says of its two ends. */
+export interface AcceptedConnection {
+  /** Close-on-exec and blocking; the caller owns it. */
+  fd: number;
+  family: "inet" | "inet6" | "unix";
+  /** Numeric; for unix sockets the bound path, "@name", or "" when unnamed. */
+  localAddress: string;
+  localPort: number | null;
+  remoteAddress: string;
+  remotePort: number | null;
+  /** SO_PEERCRED of a unix peer; null for IP, or when the peer is in another namespace. */
+  credentials: { pid: number; uid: number } | null;
+}
+
+/** Accepts one waiting connection; throws EAGAIN (never blocks) when none waits. */
+export function acceptConnection(listenerFd: number): AcceptedConnection {
+  return native.socketAccept(listenerFd);
+}

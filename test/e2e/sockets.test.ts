@@ -17,7 +17,6 @@ steward.writeUnit("echo.socket", `[Socket]\nListenStream=${echoPath}\n\n[Install
 steward.writeUnit("echo.service", `[Service]\nExecStart=${node} ${echo}\n`);
 steward.writeUnit("store.socket", `[Socket]\nListenStream=${storePath}\nDirectoryMode=0700\n`);
 steward.writeUnit("store.service", `[Unit]\nStartLimitIntervalSec=0\n\n[Service]\nExecStart=${node} ${echo} --store\nNotifyAccess=main\nFileDescriptorStoreMax=4\n`);
-steward.writeUnit("accept.socket", `[Socket]\nListenStream=${join(steward.dir, "accept.sock")}\nAccept=yes\n`);
 
 interface Answer {
   listenPid: string | null;
@@ -136,11 +135,4 @@ test("store and restart cycles leak no fd in the manager", async () => {
     await ask(storePath);
   }
   assert.equal(count(), baseline);
-});
-
-test("Accept=yes sockets refuse to start, with a clear reason", async () => {
-  const started = await steward.run("start", "accept.socket");
-  assert.notEqual(started.code, 0);
-  const status = await steward.status("accept.socket");
-  assert.ok(status.recentLogs.some((line) => line.text.includes("Accept=yes is not supported")), JSON.stringify(status.recentLogs));
 });

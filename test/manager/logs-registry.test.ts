@@ -139,3 +139,23 @@ test("registry: a capture for a name that is not a unit name is refused and its 
   assert.throws(() => registry.tail(["../../etc/passwd"], 10), RangeError);
   assert.throws(() => registry.follow(["a/b.service"], () => undefined), RangeError);
 });
+
+test("registry: release() closes a unit's file once its pipes have delivered their last line; the lines stay readable", async (t) => {
+  const directory = tempDir(t);
+  const registry = new LogRegistry({ directory, timers: noTimers });
+  t.after(() => registry.close());
+  const before = openFds();
+  const channel = pipe();
+  const capture = registry.capture("echo@0-1-0.service", channel.readEnd, "stdout");
+  registry.store("echo@0-1-0.service").appendManagerLine("started");
+  registry.release("echo@0-1-0.service");
+  await new Promise((resolve) => setImmediate(resolve));
+  // Still delivering: the file stays open for the last lines.
+  assert.ok(openFds().length > before.length);
+  writeSync(channel.writeEnd, "last words\n");
+  closeFd(channel.writeEnd);
+  await capture.closed;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(openFds(), before);
+  assert.deepEqual(registry.tail(["echo@0-1-0.service"], 10).map((r) => r.text), ["started", "last words"]);
+});

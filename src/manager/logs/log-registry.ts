@@ -59,6 +59,7 @@ export class LogRegistry {
   readonly #limits: LogFileLimits;
   readonly #stores = new Map<string, LogStore>();
   readonly #captures = new Set<LogCapture>();
+  readonly #capturesOf = new Map<string, Set<LogCapture>>();
   readonly #followers = new Set<RegistryFollower>();
   readonly #warned = new Set<string>();
 
@@ -127,7 +128,15 @@ export class LogRegistry {
       onError: (error) => store.appendManagerLine(`reading ${stream} failed: ${error.message}`),
     });
     this.#captures.add(capture);
-    capture.closed.then(() => this.#captures.delete(capture), () => undefined);
+    const ofUnit = this.#capturesOf.get(unit) ?? new Set<LogCapture>();
+    this.#capturesOf.set(unit, ofUnit);
+    ofUnit.add(capture);
+    const done = () => {
+      this.#captures.delete(capture);
+      ofUnit.delete(capture);
+      if (ofUnit.size === 0 && this.#capturesOf.get(unit) === ofUnit) this.#capturesOf.delete(unit);
+    };
+    capture.closed.then(done, done);
     return capture;
   }
 
@@ -154,6 +163,22 @@ export class LogRegistry {
     return () => {
       this.#followers.delete(entry);
     };
+  }
+
+  /**
+   * A unit that is gone for good (an Accept=yes instance that ended): once its pipes have
+   * delivered their last lines, its store's file is closed and the store dropped. Its lines
+   * stay on disk for tail(); a later store() opens a new one.
+   */
+  release(unit: string): void {
+    const store = this.#stores.get(unit);
+    if (!store) return;
+    const pending = [...(this.#capturesOf.get(unit) ?? [])].map((capture) => capture.closed.catch(() => undefined));
+    void Promise.all(pending).then(() => {
+      if (this.#stores.get(unit) !== store || this.#capturesOf.has(unit)) return; // in use again
+      this.#stores.delete(unit);
+      store.close();
+    });
   }
 
   /** Closes every capture (their fds) and every store's file. */
