@@ -4,18 +4,19 @@
 import { buildDependencyGraph, graphUnitOf } from "../core/dependency-graph.js";
 import { createJobEngine, jobOfUnit, listJobs, stepJobs, type JobEffect, type JobEngineState, type JobEvent, type UnitActiveState } from "../core/jobs.js";
 import { connectionFds, type SocketFds } from "../core/fd-store.js";
-import { activeState, mainPidOf, subState } from "../core/service-state.js";
+import { activeState, subState } from "../core/service-state.js";
 import { controlSocketPath } from "../api/paths.js";
 import { ApiServer, type ManagerControl } from "../api/server.js";
 import type { JobOutcome, JobRequest, ListEntry, LogLine, ManagerEvent, UnitStatus } from "../api/types.js";
 import { shellExitCode } from "../protocol/exit-status.js";
 import {
-  closeFd, openPidfd, PidfdExitWatcher, Reaper, setChildSubreaper, type ChildChange,
+  closeFd, Reaper, setChildSubreaper, type ChildChange,
 } from "../sys/index.js";
 import { monotonicUsec } from "./clock.js";
 import { defaultLogDirectory, LogRegistry, type EchoTarget, type UnitLogRecord } from "./logs/index.js";
 import { NotifyRouter } from "./notify-router.js";
-import { OverlapRestart } from "./overlap-restart.js";
+import { ExitWatches } from "./exit-watches.js";
+import { OverlapRestart, overlapRefusal } from "./overlap-restart.js";
 import { ProcessTable } from "./process-table.js";
 import { CgroupTracker, probeCgroups } from "./cgroups.js";
 import { probeHost, type Degradation } from "./host-probe.js";
@@ -62,7 +63,6 @@ export class Manager implements ManagerControl {
   readonly sockets = new Map<string, SocketRunner>();
   readonly #subscribers = new Set<(event: ManagerEvent) => void>();
   readonly #pending = new Map<number, PendingRequest>();
-  readonly #exitWatches = new Map<number, { pid: number; onExit: () => void }>();
   readonly #needsRestart = new Set<string>();
   readonly #leftovers = new KillModeLeftovers();
   /** Why tracking is by process tree, when it is. */
@@ -72,7 +72,7 @@ export class Manager implements ManagerControl {
   #jobs!: JobEngineState;
   #lock: RuntimeDirLock | null = null;
   #reaper: Reaper | null = null;
-  #exitWatcher: PidfdExitWatcher | null = null;
+  #exitWatches: ExitWatches | null = null;
   #notify: NotifyRouter | null = null;
   #api: ApiServer | null = null;
   #logs!: LogRegistry;
@@ -104,7 +104,7 @@ export class Manager implements ManagerControl {
     this.trackingNote = cgroups.reason;
     this.degradations = probeHost({ cgroupReason: this.options.tracking === "tree" ? null : cgroups.reason });
     this.#reaper = new Reaper((changes) => this.#onChildChanges(changes));
-    this.#exitWatcher = new PidfdExitWatcher((pidfds) => this.#onPidfdsExited(pidfds));
+    this.#exitWatches = new ExitWatches();
     this.#logs = new LogRegistry({ directory: defaultLogDirectory(this.options.runtimeDir), echo: this.options.echo ?? null });
     this.#stopLogFollow = this.#logs.follow([], (record) => this.#publish({ kind: "log", line: toLogLine(record) }));
     this.#notify = new NotifyRouter(this.options.runtimeDir, {
@@ -298,16 +298,11 @@ export class Manager implements ManagerControl {
   }
 
   #restartOneOverlapped(unit: string): Promise<{ ok: boolean; message: string }> {
-    const refuse = (why: string) => Promise.resolve({ ok: false, message: `${unit}: ${why}` });
-    if (this.#shuttingDown) return refuse("the manager is shutting down");
     const runner = this.#ensureRunner(unit);
-    if (!(runner instanceof ServiceRunner)) return refuse("only a loaded service can be restarted overlapped");
-    if (this.#overlaps.has(unit)) return refuse("an overlapped restart is already under way");
-    if (jobOfUnit(this.#jobs, unit)) return refuse(`a ${jobOfUnit(this.#jobs, unit)?.type} job is under way; try again when it is done`);
-    const state = runner.snapshot.state;
-    if (state.kind !== "running" || mainPidOf(state) === null) {
-      return refuse(`it is ${activeState(state)} (${subState(state)}), not running with a main process; use restart`);
-    }
+    const refusal = this.#shuttingDown
+      ? "the manager is shutting down"
+      : overlapRefusal(runner, this.#overlaps.has(unit), jobOfUnit(this.#jobs, unit)?.type ?? null);
+    if (refusal !== null || !(runner instanceof ServiceRunner)) return Promise.resolve({ ok: false, message: `${unit}: ${refusal}` });
     const overlap = new OverlapRestart(runner, {
       createInstance: () => {
         const next = new ServiceRunner(unit, runner.model, this.#runnerHost(), `${unit}~${++this.#instances}`);
@@ -417,7 +412,10 @@ export class Manager implements ManagerControl {
         const job = jobOfUnit(this.#jobs, unit)?.type;
         return job === "start" || job === "restart";
       },
-      watchExit: (pid, onExit) => this.#watchExit(pid, onExit),
+      watchExit: (pid, onExit) => {
+        if (!this.#exitWatches) throw new Error("the manager has not started");
+        return this.#exitWatches.watch(pid, onExit);
+      },
       // An overlapped restart's other instance is not the unit's: its changes go to the overlap.
       stateChanged: (unit, _previous, current, runner) =>
         this.runners.get(unit) === runner ? this.#unitChanged(unit, current) : this.#overlaps.get(unit)?.instanceChanged(runner, current),
@@ -554,27 +552,6 @@ export class Manager implements ManagerControl {
     }
   }
 
-  #watchExit(pid: number, onExit: () => void): () => void {
-    const pidfd = openPidfd(pid);
-    this.#exitWatches.set(pidfd, { pid, onExit });
-    this.#exitWatcher?.add(pidfd);
-    return () => {
-      if (!this.#exitWatches.delete(pidfd)) return;
-      this.#exitWatcher?.remove(pidfd);
-      closeFd(pidfd);
-    };
-  }
-
-  #onPidfdsExited(pidfds: number[]): void {
-    for (const pidfd of pidfds) {
-      const watch = this.#exitWatches.get(pidfd);
-      if (!watch) continue;
-      this.#exitWatches.delete(pidfd);
-      closeFd(pidfd);
-      watch.onExit();
-    }
-  }
-
   async #close(): Promise<void> {
     // Instances of overlapped restarts that are still stopping: wait for them (each stop has its timeouts).
     await Promise.all([...this.#overlaps.values()].map((overlap) => overlap.done));
@@ -584,9 +561,7 @@ export class Manager implements ManagerControl {
     for (const runner of this.#tracked.values()) runner.dispose();
     this.#connections.closeAll();
     for (const socket of this.sockets.values()) socket.dispose();
-    for (const pidfd of this.#exitWatches.keys()) closeFd(pidfd);
-    this.#exitWatches.clear();
-    this.#exitWatcher?.close();
+    this.#exitWatches?.close();
     this.#reaper?.close();
     this.processes.cgroups?.removeAll();
     await this.#logs.close();

@@ -3,9 +3,22 @@
 // the new one is ready it becomes the unit's instance and the old one is stopped gracefully;
 // if it does not become ready it is stopped and the old one keeps running. The unit stays
 // active throughout.
-import { activeState, mainPidOf, type ActiveState } from "../core/service-state.js";
+import { activeState, mainPidOf, subState, type ActiveState } from "../core/service-state.js";
 import { describeProcessEnd } from "../protocol/exit-status.js";
-import type { ServiceRunner } from "./service-runner.js";
+import { ServiceRunner } from "./service-runner.js";
+import type { SocketRunner } from "./socket-runner.js";
+
+/** Why a unit cannot be restarted overlapped now, or null when it can. */
+export function overlapRefusal(runner: ServiceRunner | SocketRunner | null, underWay: boolean, job: string | null): string | null {
+  if (!(runner instanceof ServiceRunner)) return "only a loaded service can be restarted overlapped";
+  if (underWay) return "an overlapped restart is already under way";
+  if (job !== null) return `a ${job} job is under way; try again when it is done`;
+  const state = runner.snapshot.state;
+  if (state.kind !== "running" || mainPidOf(state) === null) {
+    return `it is ${activeState(state)} (${subState(state)}), not running with a main process; use restart`;
+  }
+  return null;
+}
 
 export interface OverlapHost {
   /** The new instance: a runner of the same unit whose processes are tracked apart. */
