@@ -66,7 +66,7 @@ export class Steward {
       });
       child.on("exit", (code) => reject(new Error(`steward up exited with ${code}:\n${this.#stderr}`)));
     });
-    await withDeadline(started, 10_000, () => `steward up to start; stderr:\n${this.#stderr}`);
+    await withDeadline(started, 30_000, () => `steward up to start; stderr:\n${this.#stderr}`);
     this.#events = this.client.events((event) => {
       if (event.kind !== "unit") return;
       this.#units.set(event.unit.name, event.unit);
