@@ -34,7 +34,7 @@ export interface KillOutcome {
 export function sendKillSignals(t: Transition, stage: KillStage, mainPid: number | null, controlPid: number | null): KillOutcome {
   const kill = t.service.kill;
   if (kill.killMode === "none") return { signalledProcesses: false, signalledOthers: false };
-  const operation = killOperation(stage, t.runtime.queuedStart === "restart");
+  const operation = killOperation(stage, t.runtime.queuedStart === "restart" || t.runtime.stopForRestart);
   const signal = {
     terminate: kill.killSignal,
     restart: kill.restartKillSignal,

@@ -30,6 +30,7 @@ export function beginStart(t: Transition, automatic: boolean): ServiceState {
     notifyAccessOverride: null,
     reloadBeganAt: null,
     stopRequested: false,
+    stopForRestart: false,
     invocation: t.runtime.invocation + 1,
     // The interval the main process is told (WATCHDOG_USEC=), whatever the last run asked for.
     watchdogUsec: t.service.watchdogUsec,

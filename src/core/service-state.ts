@@ -261,6 +261,8 @@ export interface ServiceRuntime {
   readonly reloadBeganAt: number | null;
   /** A stop was asked for: Restart= does not apply to this end (systemd's forbid_restart). */
   readonly stopRequested: boolean;
+  /** That stop is the first half of a restart job: its polite signal is RestartKillSignal=. */
+  readonly stopForRestart: boolean;
   /**
    * A start to run once the service is down (a start job waiting for a stop job); "restart":
    * the stop is part of a restart job, so RestartKillSignal= is used.
@@ -306,7 +308,9 @@ interface At {
 }
 
 export type ServiceEvent =
-  | (At & { readonly kind: "start-requested" | "stop-requested" | "restart-requested" | "reload-requested" })
+  | (At & { readonly kind: "start-requested" | "restart-requested" | "reload-requested" })
+  /** forRestart: the stop half of the job engine's restart job (stop, then start when down). */
+  | (At & { readonly kind: "stop-requested"; readonly forRestart?: boolean })
   | (At & { readonly kind: "reset-failed-requested" })
   | (At & { readonly kind: "spawned"; readonly role: ProcessRole; readonly pid: number })
   | (At & {
@@ -472,6 +476,7 @@ export function initialServiceRuntime(): ServiceRuntime {
     invocation: 0,
     reloadBeganAt: null,
     stopRequested: false,
+    stopForRestart: false,
     queuedStart: null,
     lastEnd: null,
     watchdogUsec: 0,

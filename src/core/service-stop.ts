@@ -85,6 +85,7 @@ export function enterDead(t: Transition, result: ServiceResult, allowRestart: bo
   if (t.service.pidFile !== null) t.emit({ kind: "remove-pid-file", path: t.service.pidFile });
   t.update({
     stopRequested: false,
+    stopForRestart: false,
     notifyAccessOverride: null,
     notifyPhase: null,
     lastEnd: { result: final, at: t.now, invocation: t.runtime.invocation },

@@ -43,7 +43,7 @@ function dispatch(t: Transition, state: ServiceState, event: ServiceEvent): Serv
       return onStartRequested(t, state);
     case "stop-requested":
       t.update({ queuedStart: null });
-      return onStopRequested(t, state);
+      return onStopRequested(t, state, event.forRestart === true);
     case "restart-requested":
       return onRestartRequested(t, state);
     case "reload-requested":
@@ -111,9 +111,9 @@ function onStartRequested(t: Transition, state: ServiceState): ServiceState {
   }
 }
 
-function onStopRequested(t: Transition, state: ServiceState): ServiceState {
+function onStopRequested(t: Transition, state: ServiceState, forRestart = false): ServiceState {
   // No automatic restart after a manual stop.
-  if (state.kind !== "dead" && state.kind !== "failed") t.update({ stopRequested: true });
+  if (state.kind !== "dead" && state.kind !== "failed") t.update({ stopRequested: true, stopForRestart: forRestart });
   const mainPid = mainPidOf(state);
   switch (state.kind) {
     case "dead":
@@ -121,7 +121,7 @@ function onStopRequested(t: Transition, state: ServiceState): ServiceState {
       return state;
     case "auto-restart":
       // Give up on the restart; the unit is simply dead, even after a failure.
-      t.update({ stopRequested: false });
+      t.update({ stopRequested: false, stopForRestart: false });
       return { kind: "dead" };
     case "running":
     case "exited":

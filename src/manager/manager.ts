@@ -507,7 +507,8 @@ export class Manager implements ManagerControl {
       }
       // restart-unit is the stop half of a restart: the job engine starts the unit again
       // once it is down and ordering allows.
-      runner.request(kind === "reload-unit" ? "reload-requested" : "stop-requested");
+      if (kind === "restart-unit") runner.requestStopForRestart();
+      else runner.request(kind === "reload-unit" ? "reload-requested" : "stop-requested");
     });
   }
 

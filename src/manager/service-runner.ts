@@ -122,6 +122,11 @@ export class ServiceRunner {
     this.dispatch({ kind, now: this.#host.now() });
   }
 
+  /** The stop half of a restart job (the job engine starts the unit again once it is down): RestartKillSignal=. */
+  requestStopForRestart(): void {
+    this.dispatch({ kind: "stop-requested", forRestart: true, now: this.#host.now() });
+  }
+
   /** The MONITOR_* variables systemd gives to the OnFailure= units of this one. */
   monitorEnvironment(): Record<string, string> {
     const runtime = this.#snapshot.runtime;

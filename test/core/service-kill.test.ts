@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { constants } from "node:os";
-import { exit, gone, killed, restart, runRow, start, stop, timer } from "./service-harness.js";
+import { exit, gone, killed, restart, runRow, send, start, stop, timer } from "./service-harness.js";
 import type { Row } from "./service-harness.js";
 
 const { SIGTERM, SIGCONT, SIGKILL, SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGUSR2 } = constants.signals;
@@ -109,6 +109,18 @@ const rows: Row[] = [
     unit: `${web}\nKillMode=process\nRestartKillSignal=SIGUSR2`,
     story: [start, restart],
     expect: { sub: "stop-sigterm", signalled: [`main:${SIGUSR2}`, `main:${SIGCONT}`] },
+  },
+  {
+    behaviour: "RestartKillSignal= is used for the stop half of a restart job",
+    unit: `${web}\nKillMode=process\nRestartKillSignal=SIGUSR2`,
+    story: [start, send({ kind: "stop-requested", forRestart: true })],
+    expect: { sub: "stop-sigterm", signalled: [`main:${SIGUSR2}`, `main:${SIGCONT}`] },
+  },
+  {
+    behaviour: "after a restart job, a plain stop uses KillSignal= again",
+    unit: `${web}\nKillMode=process\nRestartKillSignal=SIGUSR2`,
+    story: [start, send({ kind: "stop-requested", forRestart: true }), exit("main", killed(SIGUSR2)), start, stop],
+    expect: { sub: "stop-sigterm", signalled: term("main") },
   },
   {
     behaviour: "restart: stop, then start again with the restart counter reset",

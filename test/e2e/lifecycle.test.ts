@@ -60,6 +60,9 @@ steward.writeUnit("limits.service", `[Service]\nExecStart=/bin/sleep 300\nLimitN
 steward.writeUnit("envfile.service", `[Service]\nExecStart=/bin/sleep 300\nEnvironmentFile=/nonexistent/env\n`);
 const outsidePidFile = join(steward.dir, "outside.pid");
 steward.writeUnit("forking.service", `[Service]\nType=forking\nPIDFile=${pidFile}\nExecStart=/bin/sh ${daemonize} ${pidFile}\n`);
+const signals = join(steward.dir, "signals.log");
+// Says which polite signal stopped it; waits in the shell so that the trap runs at once.
+steward.writeUnit("signalled.service", `[Service]\nRestartKillSignal=SIGUSR2\nExecStart=/bin/sh -c 'trap "echo USR2 >> ${signals}; exit 0" USR2; trap "echo TERM >> ${signals}; exit 0" TERM; sleep 300 & wait'\n`);
 steward.writeUnit("outside.service", `[Service]\nType=forking\nPIDFile=${outsidePidFile}\nExecStart=/bin/true\n`);
 
 before(async () => {
@@ -200,6 +203,13 @@ test("stop, start and restart behave as systemctl's do", async () => {
   const restarted = await steward.status("simple.service");
   assert.equal(restarted.active, "active");
   assert.notEqual(restarted.mainPid, started);
+});
+
+test("a restart job stops with RestartKillSignal=, a stop with KillSignal=", async () => {
+  assert.equal((await steward.run("start", "signalled")).code, 0);
+  assert.equal((await steward.run("restart", "signalled")).code, 0);
+  assert.equal((await steward.run("stop", "signalled")).code, 0);
+  assert.equal(readFileSync(signals, "utf8"), "USR2\nTERM\n");
 });
 
 test("list --json is an array of {name, load, active, sub, description}", async () => {
