@@ -2,14 +2,13 @@
 // feeds it events, and carries out every effect it asks for. Nothing here
 // decides what a service does next; src/core/service.ts does.
 import { randomBytes } from "node:crypto";
-import { openSync, rmSync, watch, type FSWatcher } from "node:fs";
-import { basename, dirname } from "node:path";
+import { openSync, rmSync } from "node:fs";
 import { collectFds, type SocketFds } from "../core/fd-store.js";
 import { exitEnvironment } from "../core/service-result.js";
 import { step } from "../core/service.js";
 import {
   activeState, controlPidOf, initialServiceSnapshot, mainPidOf,
-  type ActiveState, type Effect, type PidFileOutcome, type ProcessRole, type ServiceEvent, type ServiceSnapshot,
+  type ActiveState, type Effect, type ProcessRole, type ServiceEvent, type ServiceSnapshot,
 } from "../core/service-state.js";
 import type { ProcessEnd } from "../protocol/exit-status.js";
 import type { NotifyMessage } from "../protocol/notify-message.js";
@@ -17,11 +16,10 @@ import {
   closeFd, isSystemCallError, killPid, signalPidfd, spawn, SpawnError,
 } from "../sys/index.js";
 import type { ServiceUnitModel } from "../units/unit-model.js";
-import { lookupUser } from "./accounts.js";
 import { planExec } from "./exec-plan.js";
-import { checkMainPid, checkPidfdId, pidOfPidfd, readPidFile, type MainPidCheck } from "./main-pid.js";
+import { checkPidfdId, pidOfPidfd } from "./main-pid.js";
+import { MainPidFinder } from "./main-pid-finder.js";
 import type { LogRegistry } from "./logs/index.js";
-import { readProcStat } from "./proc.js";
 import type { ProcessTable } from "./process-table.js";
 import { ServiceFdStore } from "./service-fd-store.js";
 import { openStdio, type ServiceStdio } from "./service-stdio.js";
@@ -66,8 +64,7 @@ export class ServiceRunner {
   #draining = false;
   #timer: NodeJS.Timeout | null = null;
   #pidfds = new Map<number, number>();
-  #pidFileWatch: FSWatcher | null = null;
-  #unwatchMain: (() => void) | null = null;
+  readonly #mainPid: MainPidFinder;
   #membersWatch: (() => void)[] = [];
   #invocationId = "";
   /** MONITOR_* for the start that OnFailure= asked for; cleared by any other start. */
@@ -83,6 +80,7 @@ export class ServiceRunner {
     this.trackingKey = trackingKey;
     this.#model = model;
     this.#host = host;
+    this.#mainPid = new MainPidFinder(host, trackingKey);
     this.#fdStore = new ServiceFdStore((message) => host.logs.store(name).appendManagerLine(message));
   }
 
@@ -156,7 +154,7 @@ export class ServiceRunner {
       now: this.#host.now(),
       // A forking daemon may hand over to a new main process (nginx's USR2 upgrade): the
       // PID file then names it when the old one exits.
-      ...(isMain && pidFile ? { pidFile: this.#readPidFile(pidFile) } : {}),
+      ...(isMain && pidFile ? { pidFile: this.#mainPid.readPidFile(pidFile, this.#model) } : {}),
     });
   }
 
@@ -173,7 +171,7 @@ export class ServiceRunner {
     // MAINPIDFD=1: the new main process is the one pidfd attached; read its PID from fdinfo.
     const mainPidFromFd = message.mainPidFd && fds.length === 1 && fds[0] !== undefined ? pidOfPidfd(fds[0]) : null;
     const named = mainPidFromFd ?? message.mainPid;
-    let mainPidCheck = named === null ? undefined : this.#checkMainPid(named);
+    let mainPidCheck = named === null ? undefined : this.#mainPid.check(named);
     if (mainPidCheck?.kind === "ok" && mainPidFromFd === null && message.mainPid !== null && message.mainPidFdId !== null) {
       mainPidCheck = checkPidfdId(message.mainPid, message.mainPidFdId);
     }
@@ -210,8 +208,7 @@ export class ServiceRunner {
   #wentDown(): void {
     this.facts.activeSince = null;
     this.#stopWatchingMembers();
-    this.#unwatchMain?.();
-    this.#unwatchMain = null;
+    this.#mainPid.unwatchMain();
     for (const pidfd of this.#pidfds.values()) closeFd(pidfd);
     this.#pidfds.clear();
     this.#host.processes.forgetUnit(this.trackingKey);
@@ -231,20 +228,18 @@ export class ServiceRunner {
         this.#timer = null;
         return;
       case "read-pid-file":
-        return this.dispatch({ kind: "pid-file-read", outcome: this.#readPidFile(effect.path), now: this.#host.now() });
+        return this.dispatch({ kind: "pid-file-read", outcome: this.#mainPid.readPidFile(effect.path, this.#model), now: this.#host.now() });
       case "watch-pid-file":
-        return this.#watchPidFile(effect.path);
+        return this.#mainPid.watchPidFile(effect.path, this.#model, (outcome) => this.dispatch({ kind: "pid-file-read", outcome, now: this.#host.now() }));
       case "unwatch-pid-file":
-        this.#pidFileWatch?.close();
-        this.#pidFileWatch = null;
-        return;
+        return this.#mainPid.unwatchPidFile();
       case "remove-pid-file":
         rmSync(effect.path, { force: true });
         return;
       case "guess-main-pid":
         return this.#guessMainPid();
       case "watch-main-pid":
-        return this.#watchMainPid(effect.pid);
+        return this.#mainPid.watchMain(effect.pid, () => this.childExited(effect.pid, null));
       case "await-processes-gone":
         return this.#awaitProcessesGone();
       case "log":
@@ -378,59 +373,9 @@ export class ServiceRunner {
 
   // --- finding the main process ---------------------------------------------
 
-  #readPidFile(path: string): PidFileOutcome {
-    const user = this.#model.service.exec.user;
-    const serviceUid = user ? (lookupUser(user)?.uid ?? null) : (process.getuid?.() ?? 0);
-    return readPidFile(path, serviceUid, (pid) => this.#host.processes.claimOrphan(pid, this.trackingKey));
-  }
-
-  #watchPidFile(path: string): void {
-    this.#pidFileWatch?.close();
-    const name = basename(path);
-    try {
-      this.#pidFileWatch = watch(dirname(path), (_event, file) => {
-        if (file !== null && file !== name) return;
-        const outcome = this.#readPidFile(path);
-        if (outcome.kind !== "missing") this.dispatch({ kind: "pid-file-read", outcome, now: this.#host.now() });
-      });
-    } catch {
-      // The directory does not exist (yet): the start timeout ends the wait.
-      this.#pidFileWatch = null;
-    }
-  }
-
   #guessMainPid(): void {
-    this.#host.processes.adoptOrphans(this.trackingKey);
-    const control = controlPidOf(this.#snapshot.state);
-    const members = this.#host.processes.membersOf(this.trackingKey).filter((pid) => pid !== control);
-    // As systemd: a daemon has been re-parented to the manager; its own children (workers)
-    // are not candidates. Without any such process, the one member left is.
-    const adopted = members.filter((pid) => readProcStat(pid)?.ppid === process.pid);
-    const candidates = adopted.length > 0 ? adopted : members;
-    const pid = candidates.length === 1 ? (candidates[0] ?? null) : null;
-    const reason =
-      candidates.length === 0 ? "no process of the service is left" : candidates.length > 1 ? `cannot guess the main process among ${candidates.length} processes (${candidates.join(", ")})` : undefined;
+    const { pid, reason } = this.#mainPid.guess(controlPidOf(this.#snapshot.state));
     this.dispatch({ kind: "main-pid-guessed", pid, now: this.#host.now(), ...(reason ? { reason } : {}) });
-  }
-
-  #watchMainPid(pid: number): void {
-    this.#unwatchMain?.();
-    this.#unwatchMain = null;
-    if (readProcStat(pid)?.ppid === process.pid) {
-      this.#host.processes.register(pid, this.trackingKey, "main");
-      return; // our child (spawned or adopted): the reaper reports its end, with its status
-    }
-    this.#host.processes.register(pid, this.trackingKey, "main");
-    this.#unwatchMain = this.#host.watchExit(pid, () => {
-      this.#unwatchMain = null;
-      // Re-parented to us meanwhile? Then the reaper has (or will have) its status.
-      if (readProcStat(pid)?.ppid === process.pid) return;
-      this.childExited(pid, null);
-    });
-  }
-
-  #checkMainPid(pid: number): MainPidCheck {
-    return checkMainPid(pid, (candidate) => this.#host.processes.claimOrphan(candidate, this.trackingKey));
   }
 
   // --- waiting for the last process -----------------------------------------
@@ -504,7 +449,7 @@ export class ServiceRunner {
   dispose(): void {
     this.#fdStore.dispose(this.#model.service.fileDescriptorStorePreserve);
     if (this.#timer) clearTimeout(this.#timer);
-    this.#pidFileWatch?.close();
+    this.#mainPid.close();
     this.#wentDown();
     if (this.#devNull !== null) closeFd(this.#devNull);
     this.#devNull = null;
