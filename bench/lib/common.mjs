@@ -197,3 +197,14 @@ export function commandName(pid) {
     return "";
   }
 }
+
+/** Proportional set size in kB: shared pages split among the processes sharing them
+ *  (fair when a supervisor is a thousand small processes sharing one libc). */
+export function pssKb(pid) {
+  try {
+    const match = /\nPss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}

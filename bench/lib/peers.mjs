@@ -134,7 +134,7 @@ export const s6 = {
     const scan = join(ws.dir, tag);
     serviceDirs(scan, services, true);
     const began = nowNs();
-    const manager = start([which("s6-svscan"), scan], { ws, env: stampEnv(services, true) });
+    const manager = start([which("s6-svscan"), "-c", String(Math.max(services.length * 2, 500)), scan], { ws, env: stampEnv(services, true) });
     return {
       name: "s6",
       began,
@@ -200,7 +200,8 @@ export const pm2 = {
     writeFileSync(eco, JSON.stringify({ apps }));
     const pm2Run = (...args) => run([process.execPath, pm2Bin, ...args], { env: { ...env, STEWARD_BENCH_WORKSPACE: ws.dir }, timeoutMs: waitMs });
     const began = nowNs();
-    const started = await pm2Run("start", eco);
+    // No apps: `pm2 ping` starts the daemon alone (footprint with 0 services).
+    const started = services.length > 0 ? await pm2Run("start", eco) : await pm2Run("ping");
     if (started.code !== 0) throw new Error(`pm2 start failed: ${started.stderr.slice(-500)}`);
     const daemonPid = () => {
       try {
@@ -225,3 +226,25 @@ export const pm2 = {
 };
 
 export const supervisors = [steward, pm2, supervisord, s6, runit];
+
+/** Brings `count` sleep-like services up under `peer` and waits until every one has
+ *  exec'd (by its start stamp); throws past `capMs`. Returns the peer's handle. */
+export async function upAndRunning(peer, ws, count, { tag = `${peer.name}-${count}`, capMs = 90_000 } = {}) {
+  const file = join(ws.dir, `${tag}.stamps`);
+  const services = Array.from({ length: count }, (_, i) => ({ name: `svc${i}`, argv: [ws.build("stamp"), file, "sleep"], mode: "simple" }));
+  const up = await peer.up(ws, services, { tag, waitMs: capMs });
+  const all = await waitFor(() => (countStarts(file) >= count ? true : null), { timeoutMs: capMs, everyMs: 20 });
+  if (!all) {
+    await up.shutdown();
+    throw new Error(`not all ${count} services running within ${capMs / 1000} s`);
+  }
+  return up;
+}
+
+function countStarts(file) {
+  try {
+    return readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("S ")).length;
+  } catch {
+    return 0;
+  }
+}
