@@ -2,6 +2,7 @@
 // down and kills whatever the workspace still names, a failure turned into a row that
 // says why, so that one broken peer never hides the others' figures.
 import { workspace } from "./common.mjs";
+import { selected } from "./peers.mjs";
 import { report, skipped } from "./results.mjs";
 
 /** subjects: [{subject, available?: () => reason|null, measure: async (ws) => rows}] */
@@ -14,7 +15,7 @@ export async function runFigure(name, base, subjects, { lines = [] } = {}) {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    for (const s of subjects) {
+    for (const s of subjects.filter((x) => selected(x.subject))) {
       const reason = s.available?.() ?? null;
       if (reason) {
         console.error(`${name}: ${s.subject}: skipped: ${reason}`);

@@ -248,3 +248,9 @@ function countStarts(file) {
     return 0;
   }
 }
+
+/** STEWARD_BENCH_ONLY=steward,s6 limits a run to those subjects (and the limit). */
+export function selected(name) {
+  const only = process.env.STEWARD_BENCH_ONLY;
+  return !only || name === "limit" || name === "all" || only.split(",").includes(name);
+}
