@@ -1,68 +1,53 @@
-// bench/notify: notify messages per second the manager handles, next to a bare C
-// recvmsg loop on the same machine (the physical limit). Prints figures; never fails.
+// bench/notify: notify messages per second the manager handles from one sender, next to
+// a bare C recvmsg loop on the same machine (the physical limit). The sender
+// (bench/c/notify-sender.c) sends MESSAGES "STATUS=..." datagrams with blocking sends,
+// then READY=1; steward's figure is MESSAGES / (time from the start request, over the
+// API, to the start job's end, which READY=1 ends). No peer speaks sd_notify (s6's
+// notification-fd is a one-shot readiness pipe, not a message protocol).
 //   node bench/notify.mjs [MESSAGES]
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { cli, nowNs, start, waitFor } from "./lib/common.mjs";
+import { runFigure } from "./lib/harness.mjs";
+import { steward } from "./lib/peers.mjs";
+import { row } from "./lib/results.mjs";
 
 const messages = Number(process.argv[2] ?? 50_000);
-const here = fileURLToPath(new URL(".", import.meta.url));
-const cli = join(here, "..", "dist", "src", "cli", "main.js");
-const dir = mkdtempSync(join(tmpdir(), "steward-bench-notify-"));
+const base = { figure: "notify-throughput", metric: "messages per second", unit: "msg/s", services: 1, better: "higher", samples: messages };
+const noPeer = (name) => ({ subject: name, available: () => `${name} has no sd_notify-style message protocol`, skipRows: [base] });
 
-function build(name) {
-  const out = join(dir, name);
-  execFileSync("cc", ["-O2", "-o", out, join(here, "c", `${name}.c`)]);
-  return out;
-}
-
-function bareLoop(sender, receiver) {
-  return new Promise((resolve, reject) => {
-    const address = `@steward-bench-${process.pid}`;
-    const rx = spawn(receiver, [address, String(messages)], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    rx.stdout.on("data", (chunk) => {
-      out += chunk;
-      if (out.startsWith("ready\n") && !rx.started) {
-        rx.started = true;
-        const tx = spawn(sender, [String(messages)], { env: { NOTIFY_SOCKET: address }, stdio: "ignore" });
-        rx.on("exit", () => tx.kill("SIGTERM"));
+await runFigure("notify-throughput", base, [
+  {
+    subject: "limit",
+    async measure(ws) {
+      const address = `@steward-bench-notify-${process.pid}`;
+      const rx = start([ws.build("recv-loop"), address, String(messages)], { ws, stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      rx.stdout.on("data", (c) => (out += c));
+      await waitFor(() => out.startsWith("ready\n"), { timeoutMs: 5000 });
+      start([ws.build("notify-sender"), String(messages)], { ws, env: { NOTIFY_SOCKET: address }, stdio: "ignore" });
+      const done = await Promise.race([rx.exited, new Promise((r) => setTimeout(() => r(null), 60_000))]);
+      if (!done || done.code !== 0) throw new Error("recv-loop did not finish");
+      return [row({ ...base, subject: "limit", value: Number(out.split("\n")[1]), note: "bare C recvmsg loop with SO_PASSCRED" })];
+    },
+  },
+  {
+    subject: "steward",
+    available: steward.available,
+    async measure(ws) {
+      const sender = ws.build("notify-sender");
+      const up = await steward.up(ws, [{ name: "flood", argv: [sender, String(messages)], mode: "notify" }], { autostart: false, unitExtra: "TimeoutStartSec=120s\n" });
+      try {
+        const { ApiClient } = await import(join(cli, "..", "..", "api", "client.js"));
+        const api = new ApiClient(join(up.runtime, "control.sock"));
+        const began = nowNs();
+        const outcome = await api.submit({ action: "start", units: ["flood.service"] });
+        const seconds = Number(nowNs() - began) / 1e9;
+        if (!outcome.ok) throw new Error(`start flood: ${outcome.message}`);
+        return [row({ ...base, subject: "steward", value: messages / seconds, note: "start request to READY=1, over the API (includes the spawn)" })];
+      } finally {
+        await up.shutdown();
       }
-    });
-    rx.on("exit", (code) => (code === 0 ? resolve(Number(out.split("\n")[1])) : reject(new Error(`recv-loop exited ${code}`))));
-  });
-}
-
-async function steward(sender) {
-  const units = join(dir, "units");
-  const run = join(dir, "run");
-  execFileSync("mkdir", ["-p", units]);
-  writeFileSync(join(units, "flood.service"), `[Service]\nType=notify\nTimeoutStartSec=120s\nExecStart=${sender} ${messages}\n`);
-  // No unit named and none with [Install]: up starts nothing; `start` below is timed.
-  const up = spawn(process.execPath, [cli, "--runtime-dir", run, "up", "--units", units], { stdio: ["ignore", "ignore", "pipe"] });
-  await new Promise((resolve) => up.stderr.on("data", (chunk) => String(chunk).includes(" up, ") && resolve()));
-  const started = process.hrtime.bigint();
-  execFileSync(process.execPath, [cli, "--runtime-dir", run, "start", "flood"]);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  execFileSync(process.execPath, [cli, "--runtime-dir", run, "shutdown"]);
-  await new Promise((resolve) => up.on("exit", resolve));
-  return messages / seconds;
-}
-
-try {
-  const sender = build("notify-sender");
-  const receiver = build("recv-loop");
-  const bare = await bareLoop(sender, receiver);
-  const managed = await steward(sender);
-  const rows = [
-    ["bare C recvmsg loop", bare],
-    ["steward manager", managed],
-  ];
-  console.log(`notify throughput, ${messages} messages from one sender (higher is better)`);
-  for (const [name, rate] of rows) console.log(`  ${name.padEnd(22)} ${Math.round(rate).toString().padStart(9)} msg/s`);
-  console.log(`  steward / bare loop     ${(managed / bare * 100).toFixed(0)}%   (goal: at least 50%)`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+    },
+  },
+  ...["pm2", "supervisord", "s6", "runit"].map(noPeer),
+], { lines: [] });

@@ -16,6 +16,7 @@ export async function runFigure(name, base, subjects, { lines = [] } = {}) {
   process.once("SIGTERM", onSignal);
   try {
     for (const s of subjects.filter((x) => selected(x.subject))) {
+      await s.prepare?.();
       const reason = s.available?.() ?? null;
       if (reason) {
         console.error(`${name}: ${s.subject}: skipped: ${reason}`);

@@ -15,6 +15,11 @@ const notInstalled = (what) => `${what} is not installed (run bench/install-peer
 
 // ---------------------------------------------------------------- steward
 export const steward = {
+  /** `steward restart --overlap` is on its way; null when this build has it. */
+  async overlapMissing() {
+    const help = await run([process.execPath, cli, "restart", "--help"], { timeoutMs: 10_000 });
+    return help.stdout.includes("--overlap") ? null : "this steward has no `restart --overlap` yet";
+  },
   name: "steward",
   available: () => (existsSync(cli) ? null : "dist/ is not built (npm install)"),
   /** Writes the units and runs `steward up`; resolves once its initial start jobs are done
@@ -192,6 +197,7 @@ export const pm2 = {
       // service; no restart_delay, no exponential back-off: PM2's fastest restart.
       min_uptime: 0,
       max_restarts: 1_000_000_000,
+      ...(s.pm2 ?? {}),
       env: s.env ?? {},
       out_file: "/dev/null",
       error_file: "/dev/null",

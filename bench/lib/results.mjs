@@ -50,7 +50,7 @@ export function row(fields) {
 }
 
 export function skipped(fields, reason) {
-  return row({ ...fields, value: null, note: `skipped: ${reason}` });
+  return row({ ...fields, value: null, samples: null, note: `skipped: ${reason}` });
 }
 
 const keyOf = (r) => [r.figure, r.metric, r.services, r.variant, r.mode].join("\u0000");
@@ -70,6 +70,7 @@ export function ratios(rows) {
 
 function format(value) {
   if (value === null) return "–";
+  if (Number.isInteger(value)) return value.toLocaleString("en-US");
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString("en-US");
   if (Math.abs(value) >= 10) return value.toFixed(1);
   if (Math.abs(value) >= 1) return value.toFixed(2);
@@ -83,6 +84,13 @@ function ratioText(r, best) {
   return `${ratio.toFixed(2)}x ${peer.subject}`;
 }
 
+/** The limit's row on the same measure as `r`, for "steward vs limit". */
+function limitText(r, rows) {
+  if (r.subject !== "steward" || r.value === null) return "";
+  const limit = rows.find((x) => x.subject === "limit" && x.value !== null && keyOf(x) === keyOf(r));
+  return limit && limit.value !== 0 ? `${(r.value / limit.value).toFixed(2)}x` : "";
+}
+
 function tableRows(rows) {
   const best = ratios(rows);
   return rows.map((r) => [
@@ -91,11 +99,12 @@ function tableRows(rows) {
     r.subject,
     r.value === null ? "–" : `${format(r.value)} ${r.unit}`,
     ratioText(r, best),
+    limitText(r, rows),
     [r.samples === null ? null : `n=${r.samples}`, r.note].filter(Boolean).join("; "),
   ]);
 }
 
-const HEAD = ["figure", "measure", "subject", "value", "steward vs best peer", "notes"];
+const HEAD = ["figure", "measure", "subject", "value", "steward vs best peer", "steward vs limit", "notes"];
 
 export function textTable(rows) {
   const body = tableRows(rows);
