@@ -3,7 +3,8 @@
 // connection, 5 s timeout each) keeps calling it. Printed per restart kind: failed
 // requests (refused, reset or timed out) and the longest stall (longest time with no
 // request completing successfully). Each restart command runs once the previous restart
-// answers again, so each restart is seen on its own.
+// answers again, so each restart is seen on its own; at most 40 s per kind (the rows say
+// how many restarts fit).
 //   node bench/restart.mjs [RESTARTS]
 import { request } from "node:http";
 import { join } from "node:path";
@@ -67,7 +68,7 @@ function loadGenerator(port, connections = 4) {
 async function underLoad(subject, variant, port, restart, note) {
   if (!(await waitFor(() => get(port), { timeoutMs: 15_000, everyMs: 50 }))) throw new Error("the service never answered");
   const load = loadGenerator(port);
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 40_000; // the figure says how many restarts fit
   let done = 0;
   try {
     for (; done < restarts && Date.now() < deadline; done++) {
@@ -153,8 +154,9 @@ async function supervisordVariant(ws) {
   try {
     await up.waitApi();
     const restartWeb = async () => {
-      const r = await up.ctl("restart", "web");
-      if (r.code !== 0) throw new Error(`supervisorctl restart: ${r.stdout}${r.stderr}`);
+      // supervisorctl may report the start as failed while the new process is coming up;
+      // whether it answers again is what counts (checked after each restart).
+      await up.ctl("restart", "web");
     };
     return await underLoad("supervisord", "restart", port, restartWeb, "startsecs=0; supervisorctl restart (stop, then start)");
   } finally {

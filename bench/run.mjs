@@ -20,7 +20,7 @@ const figures = [
 const began = Date.now();
 for (const [, script] of figures) {
   console.log(`== bench/${script}`);
-  const result = spawnSync(process.execPath, [`${here}${script}`], { stdio: "inherit", timeout: 5 * 60_000, killSignal: "SIGTERM" });
+  const result = spawnSync(process.execPath, [`${here}${script}`], { stdio: "inherit", timeout: 6 * 60_000, killSignal: "SIGTERM" });
   if (result.status !== 0) console.log(`bench/${script} ended with ${result.status ?? result.signal}; its figures may be missing`);
 }
 const rows = writeLatest(figures.map(([name]) => name));

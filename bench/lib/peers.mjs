@@ -169,6 +169,7 @@ export const runit = {
       scan,
       managerPids: () => [manager.pid, ...descendants(manager.pid).filter((p) => commandName(p) === "runsv")],
       statusArgv: [which("sv"), "status", ...services.map((s) => join(scan, s.name))],
+      statusNote: "sv status on every service directory",
       async shutdown() {
         manager.kill("SIGHUP"); // runsvdir: SIGHUP sends TERM to each runsv, which stops its service
         await Promise.race([manager.exited, new Promise((r) => setTimeout(r, 10_000))]);
