@@ -4,9 +4,10 @@
 // instance takes them over (docs/sockets.md). The example's own unit files, on a free port.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { freePort } from "../helpers/free-port.js";
 import { repoRoot } from "../helpers/repo.js";
 import { Steward, withDeadline } from "../helpers/steward.js";
 
@@ -14,16 +15,6 @@ const example = join(repoRoot, "examples", "keepalive-server");
 const steward = new Steward({});
 let port = 0;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** One client connection speaking HTTP/1.1 keep-alive by hand, so that it is provably one socket. */
 class KeepAliveClient {

@@ -7,9 +7,9 @@
 // POST /v1/jobs); each wait is on the manager's event stream, with a deadline.
 import assert from "node:assert/strict";
 import { get } from "node:http";
-import { createServer } from "node:net";
 import { after, before, test } from "node:test";
 import type { ListEntry } from "../../src/api/types.js";
+import { freePort } from "../helpers/free-port.js";
 import { fixture } from "../helpers/repo.js";
 import { isAlive, Steward, withDeadline } from "../helpers/steward.js";
 
@@ -18,16 +18,6 @@ const RESTARTS = Number(process.env.STEWARD_LOAD_RESTARTS ?? 50);
 const CLIENTS = 4;
 const REQUEST_TIMEOUT_MS = 15_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 const node = process.execPath;
 const service = fixture("http-service.mjs");
