@@ -51,12 +51,16 @@ static napi_value js_set_cloexec(napi_env env, napi_callback_info info) {
   return v;
 }
 
-/* fdIdentity(fd) -> {dev, ino: bigint, mode}: equal for dups of one open object. */
+/* fdIdentity(fd) -> {dev, ino: bigint, mode, accessMode}: equal for dups of one open object.
+ * The access mode tells a pipe's read end from its write end (one inode), as systemd's
+ * same_fd() does with F_GETFL where it cannot use kcmp. */
 static napi_value js_fd_identity(napi_env env, napi_callback_info info) {
   int fd;
   if (!one_fd(env, info, &fd)) return NULL;
   struct stat st;
   if (fstat(fd, &st) < 0) return throw_errno(env, "fstat", errno);
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return throw_errno(env, "fcntl(F_GETFL)", errno);
   napi_value result, dev, ino;
   napi_create_object(env, &result);
   napi_create_bigint_uint64(env, (uint64_t)st.st_dev, &dev);
@@ -64,6 +68,7 @@ static napi_value js_fd_identity(napi_env env, napi_callback_info info) {
   set_named(env, result, "dev", dev);
   set_named(env, result, "ino", ino);
   set_named(env, result, "mode", make_int(env, st.st_mode));
+  set_named(env, result, "accessMode", make_int(env, flags & O_ACCMODE));
   return result;
 }
 

@@ -16,10 +16,10 @@ export function setCloexec(fd: number, on: boolean): boolean {
   return native.setCloexec(fd, on);
 }
 
-/** Equal for every fd that refers to the same inode (a cheap de-duplication key). */
+/** Equal for every fd that refers to the same inode with the same access mode (a cheap de-duplication key; a pipe's two ends differ). */
 export function fdIdentity(fd: number): string {
-  const { dev, ino, mode } = native.fdIdentity(fd);
-  return `${dev}:${ino}:${mode & 0o170000}`;
+  const { dev, ino, mode, accessMode } = native.fdIdentity(fd);
+  return `${dev}:${ino}:${mode & 0o170000}:${accessMode}`;
 }
 
 /** Whether two fds share one open file description; null where kcmp is not allowed. */

@@ -102,7 +102,7 @@ export interface NativeAddon {
   close(fd: number): void;
   dupCloexec(fd: number): number;
   setCloexec(fd: number, on: boolean): boolean;
-  fdIdentity(fd: number): { dev: bigint; ino: bigint; mode: number };
+  fdIdentity(fd: number): { dev: bigint; ino: bigint; mode: number; accessMode: number };
   fdsSameFile(a: number, b: number): boolean | null;
   pipe(): [number, number];
   socketPair(type: "stream" | "dgram" | "seqpacket"): [number, number];
