@@ -6,9 +6,10 @@ import { ApiClient, ApiRequestError, ApiUnavailableError } from "../api/client.j
 import { controlSocketPath, resolveRuntimeDir } from "../api/paths.js";
 import type { JobAction } from "../api/types.js";
 import { formatList, formatStatus } from "./format-status.js";
-import { DAEMON_CONTROL_SUMMARY, DAEMON_CONTROL_USAGE, runDaemonControl } from "./daemon-control-command.js";
-import { NOTIFY_SUMMARY, NOTIFY_USAGE, runNotifyCommand } from "./notify-command.js";
-import { RUN_USAGE, runRunCommand } from "./run-command.js";
+// The commands that do not talk to a manager are loaded when run: `status` stays quick.
+import { DAEMON_CONTROL_SUMMARY, DAEMON_CONTROL_USAGE } from "./daemon-control-usage.js";
+import { NOTIFY_SUMMARY, NOTIFY_USAGE } from "./notify-usage.js";
+import { RUN_USAGE } from "./run-usage.js";
 import { styler } from "./style.js";
 import { wholeUnitName } from "./unit-names.js";
 
@@ -142,7 +143,8 @@ reverse dependency order on SIGTERM; it does not forward signals to services
     summary: "run one command under steward, without a unit file",
     usage: RUN_USAGE,
     options: {},
-    run(_values, _units, _client, runtimeDir) {
+    async run(_values, _units, _client, runtimeDir) {
+      const { runRunCommand } = await import("./run-command.js");
       return runRunCommand(ownArgs, runtimeDir);
     },
   },
@@ -150,7 +152,8 @@ reverse dependency order on SIGTERM; it does not forward signals to services
     summary: NOTIFY_SUMMARY,
     usage: NOTIFY_USAGE,
     options: {},
-    run() {
+    async run() {
+      const { runNotifyCommand } = await import("./notify-command.js");
       return runNotifyCommand(ownArgs);
     },
   },
@@ -158,7 +161,8 @@ reverse dependency order on SIGTERM; it does not forward signals to services
     summary: DAEMON_CONTROL_SUMMARY,
     usage: DAEMON_CONTROL_USAGE,
     options: {},
-    run() {
+    async run() {
+      const { runDaemonControl } = await import("./daemon-control-command.js");
       return runDaemonControl(ownArgs);
     },
   },
