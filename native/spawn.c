@@ -71,6 +71,9 @@ struct plan {
   char *cgroup_procs; /* "<dir>/cgroup.procs" */
   int *fds;
   size_t nfds;
+  int *flag_fds; /* child fds whose O_NONBLOCK is set to `nonblocking` */
+  size_t nflag_fds;
+  bool nonblocking;
   bool new_session, new_pgroup;
   bool set_uid, set_gid, set_groups, set_umask;
   uid_t uid;
@@ -97,6 +100,7 @@ static void free_plan(struct plan *p) {
   free(p->cwd);
   free(p->cgroup_procs);
   free(p->fds);
+  free(p->flag_fds);
   free(p->groups);
   free(p->limits);
 }
@@ -189,6 +193,13 @@ static int run_child(void *arg) {
     for (int fd = top; fd < max; fd++) close(fd);
   }
 
+  for (size_t i = 0; i < p->nflag_fds; i++) {
+    int flags = fcntl(p->flag_fds[i], F_GETFL);
+    if (flags < 0) continue; /* not in the layout */
+    int wanted = p->nonblocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+    if (wanted != flags && fcntl(p->flag_fds[i], F_SETFL, wanted) < 0) child_fail(a, STAGE_DUP);
+  }
+
   pid_t self = (pid_t)syscall(SYS_getpid);
   if (p->listen_pid) fill_pid(p->listen_pid, self);
   if (p->watchdog_pid) fill_pid(p->watchdog_pid, self);
@@ -243,6 +254,11 @@ static bool read_plan(napi_env env, napi_value spec, struct plan *p) {
     return false;
   if (!get_prop(env, spec, "fds", &v, &present)) return false;
   if (present && !get_int_array(env, v, "fds", &p->fds, &p->nfds)) return false;
+
+  if (!get_prop(env, spec, "flagFds", &v, &present)) return false;
+  if (present && !get_int_array(env, v, "flagFds", &p->flag_fds, &p->nflag_fds)) return false;
+  if (!get_prop(env, spec, "nonBlocking", &v, &present)) return false;
+  if (present && !get_bool(env, v, "nonBlocking", &p->nonblocking)) return false;
 
   if (!get_prop(env, spec, "cwd", &v, &present)) return false;
   if (present && !(p->cwd = get_string(env, v, "cwd", NULL))) return false;

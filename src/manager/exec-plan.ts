@@ -23,6 +23,9 @@ export interface ExecRequest {
   managerEnv: Readonly<Record<string, string | undefined>>;
   setListenPid: boolean;
   setWatchdogPid: boolean;
+  /** How many of the passed fds (from 3 on) are socket activation's: NonBlocking= applies to those. */
+  socketFdCount?: number;
+  nonBlocking?: boolean;
   cgroup?: string;
 }
 
@@ -185,5 +188,8 @@ export function planExec(request: ExecRequest): ExecPlan {
     setWatchdogPid: request.setWatchdogPid,
     cgroup: request.cgroup,
   };
+  const sockets = request.socketFdCount ?? 0;
+  // systemd's flag_fds(): every socket fd in NonBlocking='s mode; stored fds as they were stored.
+  if (sockets > 0) spec.nonBlocking = { fds: Array.from({ length: sockets }, (_, i) => 3 + i), on: request.nonBlocking ?? false };
   return { ok: true, spec, warnings };
 }

@@ -268,7 +268,7 @@ export class ServiceRunner {
       return;
     }
     // Sockets and the fd store go to the main process only, as systemd passes them.
-    const passed = role === "main" ? this.#passedFds() : { fds: [], env: {} };
+    const passed = role === "main" ? this.#passedFds() : { fds: [], env: {}, socketFdCount: 0 };
     try {
       const plan = planExec({
         unit: this.name,
@@ -279,6 +279,8 @@ export class ServiceRunner {
         managerEnv: this.#host.managerEnv,
         setListenPid: passed.fds.length > 0,
         setWatchdogPid: role === "main" && this.#watchdogUsec() !== null,
+        socketFdCount: passed.socketFdCount,
+        nonBlocking: this.#model.service.nonBlocking,
         cgroup: this.#host.processes.cgroups?.dirOf(this.trackingKey),
       });
       if (!plan.ok) {
@@ -408,10 +410,10 @@ export class ServiceRunner {
 
   // --- the fd store (protocols.md §3) -----------------------------------------
 
-  #passedFds(): { fds: readonly number[]; env: Readonly<Record<string, string>> } {
+  #passedFds(): { fds: readonly number[]; env: Readonly<Record<string, string>>; socketFdCount: number } {
     const { sockets, order } = this.#host.listenFds(this.name);
     const collected = collectFds(sockets, this.#fdStore.store, order);
-    return { fds: collected.fds, env: collected.env };
+    return { fds: collected.fds, env: collected.env, socketFdCount: collected.socketFdCount };
   }
 
   /** NotifyAccess= as the reducer applies it, for the fds a message carries. */

@@ -26,6 +26,9 @@ export interface NativeSpawnSpec {
   rlimits?: readonly { resource: number; soft: number; hard: number }[];
   setListenPid?: boolean;
   setWatchdogPid?: boolean;
+  /** Child fds whose O_NONBLOCK is set to `nonBlocking` before exec. */
+  flagFds?: readonly number[];
+  nonBlocking?: boolean;
 }
 
 export interface NativeChildChange {

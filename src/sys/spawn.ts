@@ -34,6 +34,12 @@ export interface SpawnSpec {
   /** Sets LISTEN_PID / WATCHDOG_PID to the child's own PID, written by the child before exec. */
   setListenPid?: boolean;
   setWatchdogPid?: boolean;
+  /**
+   * Child fds whose O_NONBLOCK the child sets (true) or clears (false) before exec: the
+   * socket fds of socket activation, per NonBlocking= (the flag belongs to the open file,
+   * which the manager shares: it is set again at each start).
+   */
+  nonBlocking?: { readonly fds: readonly number[]; readonly on: boolean };
 }
 
 export interface SpawnedProcess {
@@ -105,6 +111,8 @@ export function spawn(spec: SpawnSpec): SpawnedProcess {
       rlimits: spec.limits ? nativeLimits(spec.limits) : undefined,
       setListenPid: spec.setListenPid ?? false,
       setWatchdogPid: spec.setWatchdogPid ?? false,
+      flagFds: spec.nonBlocking?.fds ?? [],
+      nonBlocking: spec.nonBlocking?.on ?? false,
     });
     return { pid, pidfd: pidfd >= 0 ? pidfd : null };
   } catch (error) {

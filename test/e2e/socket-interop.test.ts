@@ -152,10 +152,8 @@ test(
   "interop: fd 3 comes blocking, as systemd-socket-activate (and systemd with NonBlocking=no) hands it over",
   {
     skip: compareSkip,
-    // steward creates its listeners with SOCK_NONBLOCK and passes them so: a program that
-    // accept()s on fd 3 without poll() gets EAGAIN. systemd clears O_NONBLOCK on socket fds in
-    // the child unless NonBlocking=yes (exec-invoke.c flag_fds), at every start.
-    todo: "steward passes listening sockets with O_NONBLOCK set (NonBlocking= is parsed but not applied)",
+    // steward creates its listeners with SOCK_NONBLOCK; like systemd (exec-invoke.c flag_fds) the
+    // child clears O_NONBLOCK on the socket fds before exec unless NonBlocking=yes, at every start.
   },
   () => {
     assert.ok(compared, "the previous test compared the two reports");

@@ -87,6 +87,32 @@ test("spawn: a hole in the fd map (-1) stays closed", async () => {
   }
 });
 
+/** O_NONBLOCK of an open file, as /proc/self/fdinfo says (the flags are octal). */
+function nonBlocking(fd: number): boolean {
+  const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+  assert.ok(flags !== undefined, `no flags for fd ${fd}`);
+  return (parseInt(flags, 8) & 0o4000) !== 0;
+}
+
+test("spawn: nonBlocking sets or clears O_NONBLOCK on the named child fds only (the open file is shared)", async () => {
+  const devNull = openSync("/dev/null", "r");
+  const [a, b] = socketPair("stream");
+  const [c, d] = socketPair("stream");
+  try {
+    // socketPair's ends come blocking: set O_NONBLOCK on 3 and leave 4 alone, then clear it again.
+    assert.equal(nonBlocking(a), false);
+    const first = spawn({ file: sleep, argv: ["sleep", "30"], env: {}, fds: [devNull, devNull, devNull, a, c], nonBlocking: { fds: [3], on: true } });
+    await stop(first);
+    assert.equal(nonBlocking(a), true);
+    assert.equal(nonBlocking(c), false);
+    const second = spawn({ file: sleep, argv: ["sleep", "30"], env: {}, fds: [devNull, devNull, devNull, a], nonBlocking: { fds: [3], on: false } });
+    await stop(second);
+    assert.equal(nonBlocking(a), false);
+  } finally {
+    for (const fd of [devNull, a, b, c, d]) closeFd(fd);
+  }
+});
+
 test("spawn: fds may be mapped onto each other's numbers (a permutation)", async () => {
   const a = pipe();
   const b = pipe();
