@@ -80,40 +80,28 @@ test("Accept=yes: each connection runs an instance with the connection as stdio 
 
 test("Accept=yes over TCP: REMOTE_ADDR and REMOTE_PORT name the peer; the instance is named after both ends", async () => {
   const client = connect(port, "127.0.0.1");
-  const instances: string[] = [];
-  const abort = new AbortController();
-  const events = steward.client.events((event) => {
-    if (event.kind === "unit" && event.unit.name.startsWith("tcpecho@")) instances.push(event.unit.name);
-  }, abort.signal);
   const localPort = await new Promise<number>((resolve) => client.once("connect", () => resolve(client.localPort ?? 0)));
   const answer = await converse(client, "tcp");
   assert.equal(answer, `fds=1 names=connection remote=127.0.0.1:${localPort}\ngot tcp\n`);
-  abort.abort();
-  await events;
-  assert.ok(
-    instances.some((name) => new RegExp(`^tcpecho@\\d+-127\\.0\\.0\\.1:${port}-127\\.0\\.0\\.1:${localPort}\\.service$`).test(name)),
-    `instances seen: ${instances.join(", ")}`,
-  );
+  // The harness's event stream (open since the manager started) told of the instance.
+  const instance = new RegExp(`^tcpecho@\\d+-127\\.0\\.0\\.1:${port}-127\\.0\\.0\\.1:${localPort}\\.service$`);
+  await steward.waitForAny((entry) => instance.test(entry.name), `named like ${instance}`);
 });
 
 test("Accept=yes: a finished instance is unloaded, and its connection closed in the manager", async () => {
-  const abort = new AbortController();
-  let stream: Promise<void> = Promise.resolve();
-  const ended = new Promise<string>((resolve) => {
-    stream = steward.client.events((event) => {
-      if (event.kind === "unit" && event.unit.name.startsWith("unixecho@") && event.unit.active === "inactive") resolve(event.unit.name);
-    }, abort.signal);
-  });
   await steward.waitActive("unixecho.socket");
+  const earlier = new Set(steward.seenUnits());
   const sockets = managerSocketCount();
   const answer = await converse(connect(unixPath), "gone");
   assert.equal(answer.split("\n")[1], "got gone");
-  const instance = await ended;
+  // The harness's event stream (open since the manager started) tells of the new instance's end.
+  const { name: instance } = await steward.waitForAny(
+    (entry) => entry.name.startsWith("unixecho@") && !earlier.has(entry.name) && entry.active === "inactive",
+    "unixecho@... that ended",
+  );
   // The manager closed the connection before it told of the instance's end (same turn).
   // (Its log pipes close when they have delivered their last line: later, and not counted here.)
   assert.equal(managerSocketCount(), sockets, "the manager holds as many sockets as before");
-  abort.abort();
-  await stream;
   // Unloading follows in the same turn too, before any later request.
   const loaded = (await steward.client.list()).map((entry) => entry.name);
   assert.ok(!loaded.includes(instance), `${instance} is still loaded: ${loaded.join(", ")}`);

@@ -94,6 +94,31 @@ export class Steward {
     );
   }
 
+  /** Every unit the event stream has told of so far (also ones since unloaded). */
+  seenUnits(): string[] {
+    return [...this.#units.keys()];
+  }
+
+  /** Waits until the event stream has told of some unit in a state that satisfies the check (e.g. an Accept=yes instance). */
+  waitForAny(check: (entry: ListEntry) => boolean, what: string, timeoutMs = 10_000): Promise<ListEntry> {
+    const find = () => [...this.#units.values()].find(check);
+    const found = find();
+    if (found !== undefined) return Promise.resolve(found);
+    return withDeadline(
+      new Promise<ListEntry>((resolve) => {
+        const wake = () => {
+          const entry = find();
+          if (entry === undefined) return;
+          this.#waiters.delete(wake);
+          resolve(entry);
+        };
+        this.#waiters.add(wake);
+      }),
+      timeoutMs,
+      () => `a unit ${what}; seen: ${[...this.#units.keys()].join(", ")}`,
+    );
+  }
+
   waitActive(unit: string, sub?: string): Promise<ListEntry> {
     return this.waitFor(unit, (e) => e.active === "active" && (sub === undefined || e.sub === sub), `active${sub ? ` (${sub})` : ""}`);
   }

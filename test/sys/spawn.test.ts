@@ -27,7 +27,9 @@ function fdsOf(pid: number): number[] {
 
 /**
  * sleep(1) opens locale files while it starts (at the lowest free fd): its fd table is
- * what we gave it only once it sleeps. The kernel says when: wchan.
+ * what we gave it only once it sleeps. And spawn() returns as soon as exec has begun, before
+ * the kernel has recorded where the new environment lies (/proc/PID/environ reads empty
+ * until then). The kernel says when both are done: wchan.
  */
 async function asleep(pid: number): Promise<void> {
   await waitUntil(() => (readFileSync(`/proc/${pid}/wchan`, "utf8").includes("nanosleep") ? true : undefined), `pid ${pid} to sleep`);
@@ -141,6 +143,7 @@ test("spawn: LISTEN_PID and WATCHDOG_PID are the child's own PID, replacing stal
     setWatchdogPid: true,
   });
   try {
+    await asleep(child.pid); // the kernel sets up the new environment's place in /proc after exec began
     const env = environ(child.pid);
     assert.deepEqual(env.filter((e) => e.startsWith("LISTEN_PID=")), [`LISTEN_PID=${child.pid}`]);
     assert.deepEqual(env.filter((e) => e.startsWith("WATCHDOG_PID=")), [`WATCHDOG_PID=${child.pid}`]);
@@ -153,6 +156,7 @@ test("spawn: LISTEN_PID and WATCHDOG_PID are the child's own PID, replacing stal
 test("spawn: the environment is exactly what was given", async () => {
   const child = spawn({ file: sleep, argv: ["sleep", "30"], env: { A: "1", B: "two words" } });
   try {
+    await asleep(child.pid);
     assert.deepEqual(environ(child.pid), ["A=1", "B=two words"]);
   } finally {
     await stop(child);
