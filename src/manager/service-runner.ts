@@ -62,7 +62,8 @@ export class ServiceRunner {
   readonly #host: RunnerHost;
   readonly #queue: ServiceEvent[] = [];
   #draining = false;
-  #timer: NodeJS.Timeout | null = null;
+  /** The reducer's one timer; cancel() disarms it. */
+  #timer: { cancel(): void } | null = null;
   #pidfds = new Map<number, number>();
   readonly #mainPid: MainPidFinder;
   #membersWatch: (() => void)[] = [];
@@ -224,7 +225,7 @@ export class ServiceRunner {
       case "arm-timer":
         return this.#armTimer(effect.at);
       case "disarm-timer":
-        if (this.#timer) clearTimeout(this.#timer);
+        this.#timer?.cancel();
         this.#timer = null;
         return;
       case "read-pid-file":
@@ -364,13 +365,21 @@ export class ServiceRunner {
   }
 
   #armTimer(at: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    const delayMs = Math.max(0, Math.ceil((at - this.#host.now()) / 1000));
-    // Node caps timers at 2^31-1 ms; a later deadline re-arms when the timer fires early.
-    this.#timer = setTimeout(() => {
+    this.#timer?.cancel();
+    const fire = () => {
       this.#timer = null;
       this.dispatch({ kind: "timer", now: this.#host.now() });
-    }, Math.min(delayMs, 2 ** 31 - 1));
+    };
+    const delayUsec = at - this.#host.now();
+    if (delayUsec <= 0) {
+      // Due now (RestartSec=0): on the next turn, not after setTimeout's 1 ms minimum.
+      const immediate = setImmediate(fire);
+      this.#timer = { cancel: () => clearImmediate(immediate) };
+      return;
+    }
+    // Node caps timers at 2^31-1 ms; a later deadline re-arms when the timer fires early.
+    const timeout = setTimeout(fire, Math.min(Math.ceil(delayUsec / 1000), 2 ** 31 - 1));
+    this.#timer = { cancel: () => clearTimeout(timeout) };
   }
 
   // --- finding the main process ---------------------------------------------
@@ -450,7 +459,7 @@ export class ServiceRunner {
   /** Closes everything the runner holds (manager exit). */
   dispose(): void {
     this.#fdStore.dispose(this.#model.service.fileDescriptorStorePreserve);
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#mainPid.close();
     this.#wentDown();
     if (this.#devNull !== null) closeFd(this.#devNull);
