@@ -222,7 +222,8 @@ export class CgroupTracker {
       }
     };
     const cpu = /^usage_usec (\d+)$/m.exec(read("cpu.stat") ?? "")?.[1];
-    const memory = read("memory.current")?.trim();
+    // Without the memory controller the file is missing: asked without an exception (status of many units).
+    const memory = existsSync(join(dir, "memory.current")) ? read("memory.current")?.trim() : undefined;
     return { cpuUsec: cpu === undefined ? null : Number(cpu), memoryBytes: memory ? Number(memory) : null };
   }
 
