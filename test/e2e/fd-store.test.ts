@@ -25,10 +25,6 @@ steward.writeUnit("overflow.service", unit("overflow", "FileDescriptorStoreMax=2
 steward.writeUnit("peer.service", unit("peer", "FileDescriptorStoreMax=2"));
 steward.writeUnit("cycles.service", unit(`cycles ${CYCLES}`, "FileDescriptorStoreMax=4", "notify-reload"));
 
-/** The manager's PID: DIR/manager.pid (DESIGN.md). */
-function managerPid(): number {
-  return Number(readFileSync(join(steward.runtimeDir, "manager.pid"), "utf8").trim());
-}
 
 /**
  * What the manager has open (readlink of each /proc/PID/fd entry), sorted, without the
@@ -41,7 +37,7 @@ function managerFds(): string[] {
     const fields = line.trim().split(/\s+/);
     if (fields[7] === control && fields[6] !== undefined) controlInodes.add(`socket:[${fields[6]}]`);
   }
-  const dir = `/proc/${managerPid()}/fd`;
+  const dir = `/proc/${steward.managerPid}/fd`;
   const targets: string[] = [];
   for (const fd of readdirSync(dir)) {
     try {

@@ -6,7 +6,7 @@
 // missing; .ci/run installs them.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readlinkSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readlinkSync, readdirSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -175,9 +175,6 @@ function fetchIndex(port: number): Promise<string> {
   });
 }
 
-function managerPid(): number {
-  return Number(readFileSync(join(steward.runtimeDir, "manager.pid"), "utf8").trim());
-}
 
 test("interop: lighttpd (server.systemd-socket-activation) starts on the first connection through a .socket unit and serves on steward's socket; restarts refuse nothing", { skip: !lighttpd && "lighttpd is not installed" }, async () => {
   const started = await steward.run("start", "lighttpd.socket");
@@ -189,9 +186,9 @@ test("interop: lighttpd (server.systemd-socket-activation) starts on the first c
   assert.ok(status.mainPid !== null);
   // lighttpd's fd 3 is the socket steward holds, not one of its own.
   const served = readlinkSync(`/proc/${status.mainPid}/fd/3`);
-  const held = readdirSync(`/proc/${managerPid()}/fd`).map((fd) => {
+  const held = readdirSync(`/proc/${steward.managerPid}/fd`).map((fd) => {
     try {
-      return readlinkSync(`/proc/${managerPid()}/fd/${fd}`);
+      return readlinkSync(`/proc/${steward.managerPid}/fd/${fd}`);
     } catch {
       return "";
     }

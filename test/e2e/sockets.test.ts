@@ -1,7 +1,7 @@
 // Socket activation and the fd store under a real `steward up` (docs/sockets.md).
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fixture } from "../helpers/repo.js";
@@ -48,18 +48,6 @@ function ask(path: string, timeoutMs = 10_000): Promise<Answer> {
   });
 }
 
-function managerPid(): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (argv.includes(steward.runtimeDir) && argv.includes("up")) return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  throw new Error("cannot find the manager's PID");
-}
 
 before(async () => {
   // No units named: everything with [Install] (echo.socket), and store.socket asked for by name below.
@@ -125,7 +113,7 @@ test("a stop (FileDescriptorStorePreserve=restart) empties the store", async () 
 });
 
 test("store and restart cycles leak no fd in the manager", async () => {
-  const pid = managerPid();
+  const pid = steward.managerPid;
   await ask(storePath);
   // Pipes (log capture) and sockets (API connections) close on their own schedule; the
   // stored fds are memfds here, and those are what a leak would leave.

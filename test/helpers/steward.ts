@@ -50,6 +50,13 @@ export class Steward {
     return this.#stderr;
   }
 
+  /** The manager's PID (the `steward up` this harness started). */
+  get managerPid(): number {
+    const pid = this.#manager?.pid;
+    if (pid === undefined) throw new Error("the manager is not running");
+    return pid;
+  }
+
   /** Starts `steward up` with the given units (none: every unit with [Install]); resolves once its API answers. */
   async up(units: string[] = [], env: Record<string, string> = {}): Promise<void> {
     const child = spawn(process.execPath, [cli, "--runtime-dir", this.runtimeDir, "up", "--units", this.unitDir, ...units], {
