@@ -27,6 +27,7 @@ export interface ForegroundOptions {
 }
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
+const IGNORED: readonly NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2"];
 
 export async function runForeground(options: ForegroundOptions): Promise<number> {
   if (options.unitDirs.length === 0) {
@@ -63,6 +64,12 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   // SIGHUP: the terminal went away; leave nothing running behind it (steward up).
   const stopSignals: NodeJS.Signals[] = options.mainUnit ? ["SIGTERM", "SIGINT"] : ["SIGTERM", "SIGINT", "SIGHUP"];
   for (const signal of stopSignals) process.on(signal, onSignal);
+  if (!options.mainUnit) {
+    // By default SIGUSR2 would end the manager and orphan every service, and SIGUSR1 would
+    // open Node's inspector on 127.0.0.1:9229 (code execution for anyone who connects).
+    // A listener of our own disarms both.
+    for (const signal of IGNORED) process.on(signal, () => void process.stderr.write(`steward: ${signal} ignored\n`));
+  }
   let exitCode = 0;
   if (options.mainUnit) {
     const mainUnit = options.mainUnit;

@@ -55,6 +55,16 @@ test("up: tells the supervisor above it READY=1 once the initial start jobs are 
   assert.equal((await steward.status("up.service")).active, "active", "the [Install] unit was started first");
 });
 
+test("up: SIGUSR1 and SIGUSR2 neither end the manager nor open Node's inspector", async () => {
+  const before = (await steward.status("up.service")).mainPid;
+  for (const signal of ["SIGUSR1", "SIGUSR2"] as const) {
+    process.kill(steward.managerPid, signal);
+    await waitUntil(() => (steward.stderr.includes(`steward: ${signal} ignored`) ? true : undefined), `the manager to say ${signal} was ignored`);
+  }
+  assert.equal((await steward.status("up.service")).mainPid, before, "the manager and its service run on");
+  assert.doesNotMatch(steward.stderr, /Debugger listening/);
+});
+
 test("OnFailure= starts the handler with the MONITOR_* variables of the failed unit", async () => {
   const result = await steward.run("start", "failing");
   assert.notEqual(result.code, 0);
