@@ -383,6 +383,35 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* execReplace(file, argv, env, keep): this process becomes `file` (execve); returns only
+ * by throwing, with the errno. For the manager to restart itself with V8 flags. The fds
+ * in `keep` lose close-on-exec first (Node marks even stdio so). */
+static napi_value js_exec_replace(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!arg_count(env, info, 4, argv, NULL)) return NULL;
+  int *keep = NULL;
+  size_t nkeep = 0;
+  if (!get_int_array(env, argv[3], "keep", &keep, &nkeep)) return NULL;
+  char *file = get_string(env, argv[0], "file", NULL);
+  char **args = file ? get_string_array(env, argv[1], "argv", NULL) : NULL;
+  char **envp = args ? get_string_array(env, argv[2], "env", NULL) : NULL;
+  if (envp) {
+    for (size_t i = 0; i < nkeep; i++) {
+      int flags = fcntl(keep[i], F_GETFD);
+      if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(keep[i], F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    execve(file, args, envp);
+  }
+  int err = errno;
+  free(keep);
+  free(file);
+  free_string_array(args);
+  free_string_array(envp);
+  if (!envp) return NULL; /* the type error is pending */
+  return throw_errno(env, "execve", err);
+}
+
 void register_spawn(napi_env env, napi_value exports) {
+  EXPORT_FN(env, exports, "execReplace", js_exec_replace);
   EXPORT_FN(env, exports, "spawn", js_spawn);
 }

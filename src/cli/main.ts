@@ -135,6 +135,8 @@ reverse dependency order on SIGTERM; it does not forward signals to services
         const detached = await detachManager(runtimeDir, dirs);
         if (detached !== null) return detached;
       }
+      const { restartWithManagerFlags } = await import("./manager-flags.js");
+      restartWithManagerFlags();
       const { runForeground } = await import("../manager/foreground.js");
       return runForeground({ runtimeDir, unitDirs: dirs, units: units.map(wholeUnitName), readyAddress });
     },

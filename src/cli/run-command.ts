@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { FORWARD_TARGETS, type ForwardTarget } from "../manager/signal-forwarding.js";
 import { execLine, plainValue } from "../units/exec-writer.js";
 import { isValidEnvironmentAssignment } from "../units/exec-settings.js";
+import { restartWithManagerFlags } from "./manager-flags.js";
 export { RUN_USAGE } from "./run-usage.js";
 
 
@@ -122,6 +123,7 @@ export async function runRunCommand(argv: string[], runtimeDir: string): Promise
     process.stderr.write(`steward run: ${plan.message}\n`);
     return plan.code;
   }
+  restartWithManagerFlags(); // before anything is written: the new image plans again
   const unitDir = join(runtimeDir, "run-units");
   rmSync(unitDir, { recursive: true, force: true });
   mkdirSync(unitDir, { recursive: true, mode: 0o755 });

@@ -32,6 +32,8 @@ export class NotifyRouter {
   constructor(runtimeDir: string, hooks: NotifyRouterHooks) {
     this.address = join(runtimeDir, "notify");
     this.#hooks = hooks;
+    // A manager that died left its socket file; ours is the runtime directory now (its lock is held).
+    rmSync(this.address, { force: true });
     this.#socket = new NotifySocket(this.address, (batch) => batch.forEach((d) => this.#route(d)));
   }
 

@@ -14,5 +14,5 @@ export { signalNumber, type SignalLike } from "./signals.js";
 export {
   acceptConnection, createFifo, createSocket, inspectFd, peerCredentials, type AcceptedConnection, type FdInspection, type SocketSpec,
 } from "./sockets.js";
-export { SpawnError, spawn, type ResourceLimit, type SpawnSpec, type SpawnedProcess } from "./spawn.js";
+export { execReplace, SpawnError, spawn, type ResourceLimit, type SpawnSpec, type SpawnedProcess } from "./spawn.js";
 export { WatchSet } from "./watch-set.js";

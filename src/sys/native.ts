@@ -80,6 +80,7 @@ export interface NativeAddon {
   refHandle(handle: NativeHandle, on: boolean): void;
 
   spawn(spec: NativeSpawnSpec): { pid: number; pidfd: number };
+  execReplace(file: string, argv: readonly string[], env: readonly string[], keepFds: readonly number[]): never;
 
   reaperStart(callback: (changes: NativeChildChange[]) => void): NativeHandle;
   reapNow(): NativeChildChange[];

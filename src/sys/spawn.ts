@@ -124,3 +124,18 @@ export function spawn(spec: SpawnSpec): SpawnedProcess {
     throw error;
   }
 }
+
+/**
+ * This process becomes `file` with `argv` and `env` (execve: same PID; the fds that are not
+ * close-on-exec stay, and those in `keepFds` are made so first: Node marks even its stdio
+ * close-on-exec). Returns only by throwing the errno.
+ */
+export function execReplace(
+  file: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  keepFds: readonly number[] = [0, 1, 2],
+): never {
+  const block = Object.entries(env).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
+  return native.execReplace(file, argv, block, keepFds);
+}
