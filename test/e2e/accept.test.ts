@@ -2,7 +2,6 @@
 // template service per connection, inetd style.
 import assert from "node:assert/strict";
 import { createServer, connect, type Socket } from "node:net";
-import { readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Steward } from "../helpers/steward.js";
@@ -110,12 +109,5 @@ test("Accept=yes: a finished instance is unloaded, and its connection closed in 
 
 /** Sockets the manager holds: listeners, the API's connections, and any Accept=yes connection. */
 function managerSocketCount(): number {
-  const fds = `/proc/${steward.managerPid}/fd`;
-  return readdirSync(fds).filter((fd) => {
-    try {
-      return readlinkSync(`${fds}/${fd}`).startsWith("socket:");
-    } catch {
-      return false; // closed meanwhile
-    }
-  }).length;
+  return steward.managerFdTargets().filter((target) => target.startsWith("socket:")).length;
 }

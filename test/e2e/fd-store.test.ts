@@ -3,7 +3,7 @@
 // overflow, a stored socket whose peer hangs up, and 10,000 store/remove cycles that leave the
 // manager's fd table as it was. What the manager holds is read from its /proc/PID/fd.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fixture } from "../helpers/repo.js";
@@ -37,17 +37,7 @@ function managerFds(): string[] {
     const fields = line.trim().split(/\s+/);
     if (fields[7] === control && fields[6] !== undefined) controlInodes.add(`socket:[${fields[6]}]`);
   }
-  const dir = `/proc/${steward.managerPid}/fd`;
-  const targets: string[] = [];
-  for (const fd of readdirSync(dir)) {
-    try {
-      const target = readlinkSync(join(dir, fd));
-      if (!controlInodes.has(target)) targets.push(target);
-    } catch {
-      // closed while we listed
-    }
-  }
-  return targets.sort();
+  return steward.managerFdTargets().filter((target) => !controlInodes.has(target)).sort();
 }
 
 /** The fixture's STATUS= report. */

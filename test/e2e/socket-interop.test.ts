@@ -6,7 +6,7 @@
 // missing; .ci/run installs them.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readlinkSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -186,13 +186,7 @@ test("interop: lighttpd (server.systemd-socket-activation) starts on the first c
   assert.ok(status.mainPid !== null);
   // lighttpd's fd 3 is the socket steward holds, not one of its own.
   const served = readlinkSync(`/proc/${status.mainPid}/fd/3`);
-  const held = readdirSync(`/proc/${steward.managerPid}/fd`).map((fd) => {
-    try {
-      return readlinkSync(`/proc/${steward.managerPid}/fd/${fd}`);
-    } catch {
-      return "";
-    }
-  });
+  const held = steward.managerFdTargets();
   assert.ok(held.includes(served), `steward holds lighttpd's fd 3 (${served})`);
 
   // Two clients request all the time while lighttpd is restarted a few times.

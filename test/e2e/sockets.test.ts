@@ -1,7 +1,6 @@
 // Socket activation and the fd store under a real `steward up` (docs/sockets.md).
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fixture } from "../helpers/repo.js";
@@ -113,18 +112,10 @@ test("a stop (FileDescriptorStorePreserve=restart) empties the store", async () 
 });
 
 test("store and restart cycles leak no fd in the manager", async () => {
-  const pid = steward.managerPid;
   await ask(storePath);
   // Pipes (log capture) and sockets (API connections) close on their own schedule; the
   // stored fds are memfds here, and those are what a leak would leave.
-  const count = (): number =>
-    readdirSync(`/proc/${pid}/fd`).filter((fd) => {
-      try {
-        return !/^(pipe|socket):/.test(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      } catch {
-        return false; // closed meanwhile
-      }
-    }).length;
+  const count = (): number => steward.managerFdTargets().filter((target) => !/^(pipe|socket):/.test(target)).length;
   const baseline = count();
   for (let i = 0; i < 3; i++) {
     const restarted = await steward.run("restart", "store.service");

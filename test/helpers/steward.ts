@@ -2,7 +2,7 @@
 // the real CLI and API. Waits are on events (the API's event stream), each with
 // a deadline. This test process runs no reaper, so node:child_process is fine here.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiClient } from "../../src/api/client.js";
@@ -50,6 +50,18 @@ export class Steward {
     return this.#stderr;
   }
 
+  /** What the manager has open now: the readlink of each /proc/PID/fd entry (one closed meanwhile is left out). */
+  managerFdTargets(): string[] {
+    const dir = `/proc/${this.managerPid}/fd`;
+    return readdirSync(dir).flatMap((fd) => {
+      try {
+        return [readlinkSync(join(dir, fd))];
+      } catch {
+        return [];
+      }
+    });
+  }
+
   /** The manager's PID (the `steward up` this harness started). */
   get managerPid(): number {
     const pid = this.#manager?.pid;
@@ -85,17 +97,11 @@ export class Steward {
   async waitFor(unit: string, check: (entry: ListEntry) => boolean, what: string, timeoutMs = 10_000): Promise<ListEntry> {
     const current = (await this.client.list()).find((e) => e.name === unit);
     if (current && check(current)) return current;
-    return withDeadline(
-      new Promise<ListEntry>((resolve) => {
-        const wake = () => {
-          const entry = this.#units.get(unit);
-          if (entry && check(entry)) {
-            this.#waiters.delete(wake);
-            resolve(entry);
-          }
-        };
-        this.#waiters.add(wake);
-      }),
+    return this.#waitForEvent(
+      () => {
+        const entry = this.#units.get(unit);
+        return entry && check(entry) ? entry : undefined;
+      },
       timeoutMs,
       () => `${unit} to be ${what}; last seen ${JSON.stringify(this.#units.get(unit))}; manager stderr:\n${this.#stderr}`,
     );
@@ -108,22 +114,28 @@ export class Steward {
 
   /** Waits until the event stream has told of some unit in a state that satisfies the check (e.g. an Accept=yes instance). */
   waitForAny(check: (entry: ListEntry) => boolean, what: string, timeoutMs = 10_000): Promise<ListEntry> {
-    const find = () => [...this.#units.values()].find(check);
-    const found = find();
-    if (found !== undefined) return Promise.resolve(found);
-    return withDeadline(
-      new Promise<ListEntry>((resolve) => {
-        const wake = () => {
-          const entry = find();
-          if (entry === undefined) return;
-          this.#waiters.delete(wake);
-          resolve(entry);
-        };
-        this.#waiters.add(wake);
-      }),
+    return this.#waitForEvent(
+      () => [...this.#units.values()].find(check),
       timeoutMs,
       () => `a unit ${what}; seen: ${[...this.#units.keys()].join(", ")}`,
     );
+  }
+
+  /** Resolves with what `find` finds, now or after a unit event, within the deadline. */
+  #waitForEvent(find: () => ListEntry | undefined, timeoutMs: number, what: () => string): Promise<ListEntry> {
+    const found = find();
+    if (found !== undefined) return Promise.resolve(found);
+    let wake = (): void => undefined;
+    const waiting = new Promise<ListEntry>((resolve) => {
+      wake = () => {
+        const entry = find();
+        if (entry === undefined) return;
+        this.#waiters.delete(wake);
+        resolve(entry);
+      };
+      this.#waiters.add(wake);
+    });
+    return withDeadline(waiting, timeoutMs, what).finally(() => this.#waiters.delete(wake));
   }
 
   waitActive(unit: string, sub?: string): Promise<ListEntry> {
