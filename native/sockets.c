@@ -255,6 +255,28 @@ static void describe_address(napi_env env, napi_value obj, const char *prefix, s
   set_named(env, obj, key, port);
 }
 
+/* Sets <local>Address/Port from getsockname() and <peer>Address/Port from getpeername()
+ * (null when the socket has no peer). */
+static void describe_ends(napi_env env, napi_value obj, int fd, const char *peer) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) describe_address(env, obj, "local", &ss, len);
+  len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+    describe_address(env, obj, peer, &ss, len);
+    return;
+  }
+  char key[32];
+  napi_value none;
+  napi_get_null(env, &none);
+  snprintf(key, sizeof key, "%sAddress", peer);
+  set_named(env, obj, key, none);
+  snprintf(key, sizeof key, "%sPort", peer);
+  set_named(env, obj, key, none);
+}
+
 static const char *file_type(mode_t mode) {
   if (S_ISSOCK(mode)) return "socket";
   if (S_ISFIFO(mode)) return "fifo";
@@ -297,19 +319,7 @@ static napi_value js_fd_inspect(napi_env env, napi_callback_info info) {
   set_named(env, sock, "type", make_string(env, kind));
   napi_get_boolean(env, accepting != 0, &v);
   set_named(env, sock, "listening", v);
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  memset(&ss, 0, sizeof ss);
-  if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) describe_address(env, sock, "local", &ss, len);
-  len = sizeof ss;
-  memset(&ss, 0, sizeof ss);
-  if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
-    describe_address(env, sock, "peer", &ss, len);
-  } else {
-    napi_get_null(env, &v);
-    set_named(env, sock, "peerAddress", v);
-    set_named(env, sock, "peerPort", v);
-  }
+  describe_ends(env, sock, fd, "peer");
   set_named(env, result, "socket", sock);
   return result;
 }
@@ -344,13 +354,7 @@ static napi_value js_socket_accept(napi_env env, napi_callback_info info) {
   socklen_t optlen = sizeof domain;
   getsockopt(conn, SOL_SOCKET, SO_DOMAIN, &domain, &optlen);
   set_named(env, result, "family", make_string(env, domain == AF_INET ? "inet" : domain == AF_INET6 ? "inet6" : "unix"));
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  memset(&ss, 0, sizeof ss);
-  if (getsockname(conn, (struct sockaddr *)&ss, &len) == 0) describe_address(env, result, "local", &ss, len);
-  len = sizeof ss;
-  memset(&ss, 0, sizeof ss);
-  if (getpeername(conn, (struct sockaddr *)&ss, &len) == 0) describe_address(env, result, "remote", &ss, len);
+  describe_ends(env, result, conn, "remote");
   napi_get_null(env, &v);
   if (domain == AF_UNIX) {
     struct ucred cred;

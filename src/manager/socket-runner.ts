@@ -148,7 +148,14 @@ export class SocketRunner {
   #accept(listenerIndex: number, fd: number): void {
     try {
       const connection = acceptConnection(fd);
-      this.dispatch({ kind: "accepted", listenerIndex, fd: connection.fd, peer: peerOf(connection), now: this.#host.now() });
+      const peer = peerOf(connection);
+      if (peer === null) {
+        // The peer went away before getpeername(): a connection that is gone (as systemd's ENOTCONN).
+        closeFd(connection.fd);
+        this.dispatch({ kind: "accept-failed", listenerIndex, code: "ENOTCONN", message: "the peer went away", now: this.#host.now() });
+      } else {
+        this.dispatch({ kind: "accepted", listenerIndex, fd: connection.fd, peer, now: this.#host.now() });
+      }
     } catch (error) {
       const code = isSystemCallError(error) ? error.code : "EINVAL";
       this.dispatch({ kind: "accept-failed", listenerIndex, code, message: (error as Error).message, now: this.#host.now() });
@@ -211,10 +218,11 @@ export class SocketRunner {
   }
 }
 
-function peerOf(connection: AcceptedConnection): ConnectionPeer {
+function peerOf(connection: AcceptedConnection): ConnectionPeer | null {
   if (connection.family === "unix") {
     return { family: "unix", credentials: connection.credentials, remoteAddress: connection.remoteAddress };
   }
+  if (connection.remoteAddress === null) return null;
   return {
     family: connection.family,
     local: { address: connection.localAddress, port: connection.localPort ?? 0 },

@@ -65,7 +65,8 @@ export interface AcceptedConnection {
   /** Numeric; for unix sockets the bound path, "@name", or "" when unnamed. */
   localAddress: string;
   localPort: number | null;
-  remoteAddress: string;
+  /** Null in the rare case the peer is gone before it could be asked. */
+  remoteAddress: string | null;
   remotePort: number | null;
   /** SO_PEERCRED of a unix peer; null for IP, or when the peer is in another namespace. */
   credentials: { pid: number; uid: number } | null;
